@@ -1,0 +1,56 @@
+package dev.herald.notification.boundary;
+
+import dev.herald.notification.control.BrokerUnavailableException;
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.lang.System.Logger.Level;
+
+/** Every error leaves as RFC 9457 {@code application/problem+json}; never a stack trace. */
+@Provider
+public class ProblemMapper implements ExceptionMapper<Exception> {
+
+    static final String PROBLEM_JSON = "application/problem+json";
+    private static final System.Logger LOG = System.getLogger(ProblemMapper.class.getName());
+
+    @Context
+    UriInfo uriInfo;
+
+    @Override
+    public Response toResponse(Exception exception) {
+        if (exception instanceof WebApplicationException web) {
+            Response original = web.getResponse();
+            return problem(Response.fromResponse(original), original.getStatus(), web.getMessage());
+        }
+        if (exception instanceof BrokerUnavailableException) {
+            LOG.log(Level.WARNING, "Refused a request: {0}", exception.getMessage());
+            return problem(Response.status(503).header("Retry-After", "1"), 503,
+                    "the broker (Redis) is unreachable; nothing was published; retry shortly");
+        }
+        LOG.log(Level.ERROR, "Unexpected failure", exception);
+        return problem(Response.serverError(), 500, "an unexpected error occurred; it has been logged");
+    }
+
+    private Response problem(Response.ResponseBuilder response, int status, String detail) {
+        JsonObjectBuilder body = Json.createObjectBuilder()
+                .add("type", "about:blank")
+                .add("title", Response.Status.Family.familyOf(status) == Response.Status.Family.OTHER
+                        ? "Error" : reasonPhrase(status))
+                .add("status", status)
+                .add("detail", detail == null ? reasonPhrase(status) : detail);
+        if (uriInfo != null) {
+            body.add("instance", uriInfo.getRequestUri().getRawPath());
+        }
+        return response.status(status).entity(body.build().toString()).type(PROBLEM_JSON).build();
+    }
+
+    private static String reasonPhrase(int status) {
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        return type != null ? type.getReasonPhrase() : "Error";
+    }
+}

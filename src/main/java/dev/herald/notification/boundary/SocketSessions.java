@@ -1,0 +1,141 @@
+package dev.herald.notification.boundary;
+
+import dev.herald.notification.control.BrokerUnavailableException;
+import dev.herald.notification.control.HistoryGapException;
+import dev.herald.notification.control.Outbox;
+import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Stream;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** What both WebSocket endpoints do with a session: validate it, register it, close it with a clear code. */
+@ApplicationScoped
+public class SocketSessions {
+
+    private static final System.Logger LOG = System.getLogger(SocketSessions.class.getName());
+    private static final String OUTBOX = Outbox.class.getName();
+    static final int POLICY_VIOLATION = CloseReason.CloseCodes.VIOLATED_POLICY.getCode();
+
+    @Inject
+    SessionRegistry registry;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.queue-size")
+    int queueSize;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.send-timeout")
+    Duration sendTimeout;
+
+    @Resource
+    ManagedExecutorService executor;
+
+    /** @param userId the path's user, or null on the broadcast endpoint */
+    void open(Session session, String userId) {
+        Stream stream;
+        NotificationId since;
+        try {
+            stream = userId == null ? Stream.BROADCAST : Stream.user(userId);
+            since = since(session);
+        } catch (IllegalArgumentException e) {
+            close(session, POLICY_VIOLATION, e.getMessage());
+            return;
+        }
+        session.getAsyncRemote().setSendTimeout(sendTimeout.toMillis());
+        try {
+            Outbox outbox = registry.open(stream, since, new SessionPeer(session, executor), queueSize);
+            session.getUserProperties().put(OUTBOX, outbox);
+            if (!session.isOpen()) {
+                registry.unregister(outbox);
+            }
+            LOG.log(Level.DEBUG, "Session {0} opened on {1}", session.getId(), stream.name());
+        } catch (HistoryGapException e) {
+            close(session, Outbox.HISTORY_GAP, e.getMessage());
+        } catch (BrokerUnavailableException e) {
+            close(session, Outbox.TRY_AGAIN_LATER, "broker unavailable; reconnect later");
+        }
+    }
+
+    private static NotificationId since(Session session) {
+        List<String> values = session.getRequestParameterMap().get("since");
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        try {
+            return NotificationId.parse(values.get(0));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("since: " + e.getMessage());
+        }
+    }
+
+    void closed(Session session, CloseReason reason) {
+        if (session.getUserProperties().remove(OUTBOX) instanceof Outbox outbox) {
+            registry.unregister(outbox);
+            LOG.log(Level.DEBUG, "Session {0} closed: {1} {2}", session.getId(),
+                    reason.getCloseCode().getCode(), reason.getReasonPhrase());
+        }
+    }
+
+    void failed(Session session, Throwable error) {
+        LOG.log(Level.DEBUG, "Session " + session.getId() + " failed", error);
+        if (session.getUserProperties().get(OUTBOX) instanceof Outbox outbox) {
+            outbox.close(1011, "connection error");
+        }
+    }
+
+    static void close(Session session, int code, String reason) {
+        if (!session.isOpen()) {
+            return;
+        }
+        try {
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), fitReason(reason)));
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(Level.DEBUG, "Closing session " + session.getId() + " failed", e);
+        }
+    }
+
+    /** A close reason is limited to 123 bytes of UTF-8. */
+    private static String fitReason(String reason) {
+        String fitted = reason;
+        while (fitted.getBytes(StandardCharsets.UTF_8).length > 123) {
+            fitted = fitted.substring(0, fitted.length() - 1);
+        }
+        return fitted;
+    }
+
+    /** Sends through the session's async remote; closes on the managed executor, never on the caller's thread. */
+    private record SessionPeer(Session session, Executor executor) implements Outbox.Peer {
+
+        @Override
+        public void send(String text, Consumer<Throwable> done) {
+            try {
+                session.getAsyncRemote().sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+            } catch (IllegalStateException e) {
+                done.accept(e);
+            }
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            try {
+                executor.execute(() -> SocketSessions.close(session, code, reason));
+            } catch (RejectedExecutionException e) {
+                SocketSessions.close(session, code, reason);
+            }
+        }
+    }
+}

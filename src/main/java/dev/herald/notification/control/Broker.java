@@ -1,0 +1,68 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import java.util.List;
+
+/**
+ * Stores notifications in bounded per-stream histories and fans them out live to every node.
+ * Two engines: {@code memory} (one node, nothing to install) and {@code redis} (Streams + pub/sub).
+ * Every method may throw {@link BrokerUnavailableException}.
+ */
+public interface Broker extends AutoCloseable {
+
+    /** Stores and publishes under one new id; returns only once the notification is stored. */
+    Notification publish(Stream stream, Payload payload);
+
+    /** Up to {@code limit} entries, oldest first: the newest ones, or when {@code after} is given the first ones after it. */
+    List<Notification> history(Stream stream, NotificationId after, int limit);
+
+    /** The stream's bounds, with every entry after {@code after} (none when {@code after} is null). */
+    Replay replay(Stream stream, NotificationId after);
+
+    /** Starts live delivery to {@code listener}; called once. */
+    void start(Listener listener);
+
+    /** True when the broker answers and live delivery is subscribed. */
+    boolean isReady();
+
+    @Override
+    void close();
+
+    /** Receives live notifications, in id order per stream, on the broker's own thread: must not block. */
+    interface Listener {
+
+        void deliver(Notification notification);
+
+        /**
+         * Live delivery (re)started: anything published while it was down was not delivered. Called on the
+         * delivering thread before any notification of the new subscription.
+         */
+        void subscribed();
+    }
+
+    /**
+     * What a stream holds after some id.
+     *
+     * @param lastGenerated the newest id the stream ever issued
+     * @param maxDeleted    the newest id trimmed from history ({@link NotificationId#ZERO} if none)
+     */
+    record Replay(NotificationId lastGenerated, NotificationId maxDeleted, List<Notification> entries) {
+
+        public Replay {
+            entries = List.copyOf(entries);
+        }
+
+        /** True when history no longer holds everything after {@code id}. */
+        public boolean lostAfter(NotificationId id) {
+            return maxDeleted.isAfter(id);
+        }
+
+        /** True when a client's {@code since} can be resumed from with nothing missing. */
+        public boolean canResume(NotificationId since) {
+            return since.equals(NotificationId.ZERO) || !since.isAfter(lastGenerated) && !lostAfter(since);
+        }
+    }
+}

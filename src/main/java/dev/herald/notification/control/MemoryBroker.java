@@ -1,0 +1,92 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/** The zero-setup engine: one node, history in this JVM (gone on restart), ids assigned as Redis does. */
+final class MemoryBroker implements Broker {
+
+    private final int historySize;
+    private final ConcurrentMap<Stream, Log> logs = new ConcurrentHashMap<>();
+    private volatile Listener listener;
+
+    MemoryBroker(int historySize) {
+        this.historySize = historySize;
+    }
+
+    private static final class Log {
+        final ArrayDeque<Notification> entries = new ArrayDeque<>();
+        NotificationId lastGenerated = NotificationId.ZERO;
+        NotificationId maxDeleted = NotificationId.ZERO;
+    }
+
+    @Override
+    public Notification publish(Stream stream, Payload payload) {
+        Log log = logs.computeIfAbsent(stream, s -> new Log());
+        // Delivering under the lock keeps live order equal to id order, as Redis pub/sub does.
+        synchronized (log) {
+            log.lastGenerated = log.lastGenerated.next(System.currentTimeMillis());
+            Notification notification = Notification.of(stream, log.lastGenerated, payload.json());
+            log.entries.addLast(notification);
+            while (log.entries.size() > historySize) {
+                log.maxDeleted = log.entries.removeFirst().id();
+            }
+            Listener current = listener;
+            if (current != null) {
+                current.deliver(notification);
+            }
+            return notification;
+        }
+    }
+
+    @Override
+    public List<Notification> history(Stream stream, NotificationId after, int limit) {
+        Log log = logs.get(stream);
+        if (log == null) {
+            return List.of();
+        }
+        synchronized (log) {
+            List<Notification> all = new ArrayList<>(log.entries);
+            if (after == null) {
+                return List.copyOf(all.subList(Math.max(0, all.size() - limit), all.size()));
+            }
+            return all.stream().filter(n -> n.id().isAfter(after)).limit(limit).toList();
+        }
+    }
+
+    @Override
+    public Replay replay(Stream stream, NotificationId after) {
+        Log log = logs.get(stream);
+        if (log == null) {
+            return new Replay(NotificationId.ZERO, NotificationId.ZERO, List.of());
+        }
+        synchronized (log) {
+            List<Notification> entries = after == null ? List.of()
+                    : log.entries.stream().filter(n -> n.id().isAfter(after)).toList();
+            return new Replay(log.lastGenerated, log.maxDeleted, entries);
+        }
+    }
+
+    @Override
+    public void start(Listener listener) {
+        this.listener = listener;
+        listener.subscribed();
+    }
+
+    @Override
+    public boolean isReady() {
+        return listener != null;
+    }
+
+    @Override
+    public void close() {
+        listener = null;
+    }
+}

@@ -1,0 +1,181 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Stream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One session's outbound queue: frames leave strictly in id order, one send in flight at a time (portable
+ * across containers, which may refuse concurrent async sends), and never twice.
+ * <p>
+ * While a replay from history is pending ({@link #hold()} … {@link #release(List)}) live notifications are
+ * held back; the release sends the replayed entries, then the held ones, skipping every id already sent.
+ * That merge is what makes resume exact: no gap, no duplicate, whatever the interleaving.
+ */
+public final class Outbox {
+
+    /** Close codes a client sees (documented in README). */
+    public static final int SLOW_CONSUMER = 4429;
+    public static final int HISTORY_GAP = 4410;
+    public static final int TRY_AGAIN_LATER = 1013;
+    public static final int GOING_AWAY = 1001;
+
+    /** Where frames go: a WebSocket session, or a test's recorder. */
+    public interface Peer {
+        /** Sends one text frame asynchronously; {@code done} gets null or the failure. */
+        void send(String text, Consumer<Throwable> done);
+
+        /** Closes the connection with a code and a reason; must not block. */
+        void close(int code, String reason);
+    }
+
+    private final Stream stream;
+    private final Peer peer;
+    private final int capacity;
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final List<Notification> held = new ArrayList<>();
+    private NotificationId lastId;
+    private int holds = 1;
+    private boolean sending;
+    private boolean closed;
+
+    /** Starts held: nothing is sent before the first {@link #release(List)}. */
+    public Outbox(Stream stream, NotificationId after, Peer peer, int capacity) {
+        this.stream = stream;
+        this.lastId = after;
+        this.peer = peer;
+        this.capacity = capacity;
+    }
+
+    public Stream stream() {
+        return stream;
+    }
+
+    /** The newest id queued for this session: resuming after it misses nothing. */
+    public synchronized NotificationId lastId() {
+        return lastId;
+    }
+
+    /** A live notification for this session's stream. */
+    public void deliver(Notification notification) {
+        boolean startSending;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (holds > 0) {
+                held.add(notification);
+                startSending = false;
+                if (held.size() > capacity) {
+                    overflow();
+                }
+            } else {
+                startSending = enqueue(notification);
+            }
+        }
+        if (startSending) {
+            drain();
+        }
+    }
+
+    /** Holds live notifications back until the matching {@link #release(List)}. */
+    public synchronized void hold() {
+        holds++;
+    }
+
+    /** Sends {@code replayed} (everything stored after some id at or before {@link #lastId()}), then what was held. */
+    public void release(List<Notification> replayed) {
+        boolean startSending = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            for (Notification notification : replayed) {
+                startSending |= enqueue(notification);
+            }
+            if (--holds == 0) {
+                for (Notification notification : held) {
+                    startSending |= enqueue(notification);
+                }
+                held.clear();
+            }
+        }
+        if (startSending) {
+            drain();
+        }
+    }
+
+    /** Queues a frame unless already sent; true when the caller must start the drain. */
+    private boolean enqueue(Notification notification) {
+        if (closed || !notification.id().isAfter(lastId)) {
+            return false;
+        }
+        lastId = notification.id();
+        queue.addLast(notification.frame());
+        if (queue.size() > capacity) {
+            overflow();
+            return false;
+        }
+        if (sending) {
+            return false;
+        }
+        sending = true;
+        return true;
+    }
+
+    private void overflow() {
+        close(SLOW_CONSUMER, "too slow: more than " + capacity + " notifications waiting; reconnect with since=" + lastId);
+    }
+
+    /**
+     * Sends queued frames one at a time. A send that completes inline continues this loop instead of
+     * recursing, so a fast peer cannot grow the stack; one that completes later continues on its own thread.
+     */
+    private void drain() {
+        while (true) {
+            String frame;
+            synchronized (this) {
+                frame = closed ? null : queue.pollFirst();
+                if (frame == null) {
+                    sending = false;
+                    return;
+                }
+            }
+            AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
+            peer.send(frame, failure -> {
+                if (failure != null) {
+                    close(1011, "send failed");
+                    return;
+                }
+                if (state.getAndSet(1) == 2) {
+                    drain();
+                }
+            });
+            if (state.getAndSet(2) != 1) {
+                return;
+            }
+        }
+    }
+
+    /** Closes the session and drops whatever is queued; later calls do nothing. */
+    public void close(int code, String reason) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.clear();
+            held.clear();
+        }
+        peer.close(code, reason);
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+}

@@ -1,0 +1,262 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.util.JedisURIHelper;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+
+/**
+ * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:<name>}, trimmed to exactly
+ * the history size) and a pub/sub channel ({@code herald:live:<name>}); one Lua script appends and
+ * publishes, so history and live agree on the id and on the order. One subscriber connection per node
+ * pattern-subscribes to every channel and reconnects with backoff when it loses Redis.
+ */
+final class RedisBroker implements Broker {
+
+    private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
+    private static final String KEY_PREFIX = "herald:stream:";
+    private static final String CHANNEL_PREFIX = "herald:live:";
+    private static final String ENTRY_FIELD = "p";
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    /** Appends and publishes as one step: {@code <id> <payload>} on the channel, the id returned. */
+    private static final Script PUBLISH = new Script("""
+            local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'p', ARGV[3])
+            redis.call('PUBLISH', ARGV[2], id .. ' ' .. ARGV[3])
+            return id""");
+
+    /** The stream's last issued and newest trimmed ids, then (id, payload) pairs after ARGV[1] if given. */
+    private static final Script REPLAY = new Script("""
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0'} end
+            local info = redis.call('XINFO', 'STREAM', KEYS[1])
+            local last, deleted = '0-0', '0-0'
+            for i = 1, #info, 2 do
+              if info[i] == 'last-generated-id' then last = info[i + 1] end
+              if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+            end
+            local result = {last, deleted}
+            if ARGV[1] ~= '' then
+              for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+')) do
+                result[#result + 1] = entry[1]
+                result[#result + 1] = entry[2][2]
+              end
+            end
+            return result""");
+
+    private final int historySize;
+    private final Executor executor;
+    private final HostAndPort address;
+    private final JedisClientConfig clientConfig;
+    private final JedisPooled pool;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Subscription subscription;
+
+    RedisBroker(URI uri, int historySize, Executor executor) {
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("herald.redis.uri must look like redis://[user:password@]host:port[/db] or rediss://…");
+        }
+        this.historySize = historySize;
+        this.executor = executor;
+        this.address = JedisURIHelper.getHostAndPort(uri);
+        this.clientConfig = DefaultJedisClientConfig.builder()
+                .user(JedisURIHelper.getUser(uri))
+                .password(JedisURIHelper.getPassword(uri))
+                .database(JedisURIHelper.getDBIndex(uri))
+                .ssl(JedisURIHelper.isRedisSSLScheme(uri))
+                .connectionTimeoutMillis(2000)
+                .socketTimeoutMillis(2000)
+                .clientName("herald")
+                .build();
+        GenericObjectPoolConfig<Connection> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(64);
+        poolConfig.setMaxIdle(64);
+        poolConfig.setMaxWait(Duration.ofSeconds(2));
+        this.pool = new JedisPooled(address, clientConfig, poolConfig);
+    }
+
+    @Override
+    public Notification publish(Stream stream, Payload payload) {
+        String id = (String) call(PUBLISH, List.of(KEY_PREFIX + stream.name()),
+                List.of(String.valueOf(historySize), CHANNEL_PREFIX + stream.name(), payload.json()));
+        return Notification.of(stream, NotificationId.parse(id), payload.json());
+    }
+
+    @Override
+    public List<Notification> history(Stream stream, NotificationId after, int limit) {
+        try {
+            String key = KEY_PREFIX + stream.name();
+            if (after == null) {
+                List<Notification> oldestFirst = new ArrayList<>(toNotifications(stream, pool.xrevrange(key, "+", "-", limit)));
+                Collections.reverse(oldestFirst);
+                return oldestFirst;
+            }
+            return toNotifications(stream, pool.xrange(key, "(" + after, "+", limit));
+        } catch (JedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private static List<Notification> toNotifications(Stream stream, List<StreamEntry> entries) {
+        return entries.stream()
+                .map(e -> Notification.of(stream, NotificationId.parse(e.getID().toString()), e.getFields().get(ENTRY_FIELD)))
+                .toList();
+    }
+
+    @Override
+    public Replay replay(Stream stream, NotificationId after) {
+        List<?> reply = (List<?>) call(REPLAY, List.of(KEY_PREFIX + stream.name()),
+                List.of(after == null ? "" : after.toString()));
+        List<Notification> entries = new ArrayList<>(reply.size() / 2);
+        for (int i = 2; i < reply.size(); i += 2) {
+            entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1)));
+        }
+        return new Replay(NotificationId.parse((String) reply.get(0)), NotificationId.parse((String) reply.get(1)), entries);
+    }
+
+    /** Runs a script by its SHA, loading it first when Redis does not know it (a fresh or restarted Redis). */
+    private Object call(Script script, List<String> keys, List<String> args) {
+        try {
+            try {
+                return pool.evalsha(script.sha(), keys, args);
+            } catch (JedisNoScriptException e) {
+                return pool.eval(script.source(), keys, args);
+            }
+        } catch (JedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private static BrokerUnavailableException unavailable(JedisException e) {
+        return new BrokerUnavailableException("Redis is unreachable: " + e.getMessage(), e);
+    }
+
+    @Override
+    public void start(Listener listener) {
+        executor.execute(() -> subscribeUntilClosed(listener));
+    }
+
+    /** The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. */
+    private void subscribeUntilClosed(Listener listener) {
+        Duration backoff = Duration.ofMillis(100);
+        while (stopped.getCount() > 0) {
+            Subscription current = new Subscription(listener);
+            subscription = current;
+            try (Jedis jedis = new Jedis(address, clientConfig)) {
+                if (stopped.getCount() == 0) {
+                    return;
+                }
+                jedis.psubscribe(current, CHANNEL_PREFIX + "*");
+            } catch (JedisException e) {
+                LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
+                        e.getMessage(), backoff.toMillis());
+            } finally {
+                subscription = null;
+            }
+            if (current.wasSubscribed) {
+                backoff = Duration.ofMillis(100);
+            }
+            try {
+                if (stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+
+    /** One connection's subscription; its callbacks run on the subscriber thread and must stay trivial. */
+    private static final class Subscription extends JedisPubSub {
+        private final Listener listener;
+        volatile boolean wasSubscribed;
+
+        Subscription(Listener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void onPSubscribe(String pattern, int subscribedChannels) {
+            wasSubscribed = true;
+            LOG.log(Level.INFO, "Redis subscriber subscribed to {0}", pattern);
+            listener.subscribed();
+        }
+
+        @Override
+        public void onPMessage(String pattern, String channel, String message) {
+            int space = message.indexOf(' ');
+            try {
+                Stream stream = Stream.named(channel.substring(CHANNEL_PREFIX.length()));
+                listener.deliver(Notification.of(stream, NotificationId.parse(message.substring(0, space)), message.substring(space + 1)));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
+            }
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        Subscription current = subscription;
+        if (current == null || !current.isSubscribed()) {
+            return false;
+        }
+        try {
+            return "PONG".equals(pool.ping());
+        } catch (JedisException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stopped.countDown();
+        Subscription current = subscription;
+        if (current != null && current.isSubscribed()) {
+            try {
+                current.punsubscribe();
+            } catch (JedisConnectionException e) {
+                LOG.log(Level.DEBUG, "Subscriber connection already gone", e);
+            }
+        }
+        pool.close();
+    }
+
+    private record Script(String source, String sha) {
+        Script(String source) {
+            this(source, sha1(source));
+        }
+
+        private static String sha1(String text) {
+            try {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
+                        .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return java.util.HexFormat.of().formatHex(digest);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

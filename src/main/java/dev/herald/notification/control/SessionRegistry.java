@@ -1,0 +1,159 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Stream;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.lang.System.Logger.Level;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The node's open sessions indexed by stream, and the one place live notifications are dispatched from.
+ * Opening a session and recovering after the broker resubscribes both go through the same
+ * hold → replay → release merge of {@link Outbox}, so neither can lose or repeat a notification.
+ */
+@ApplicationScoped
+public class SessionRegistry implements Broker.Listener {
+
+    private static final System.Logger LOG = System.getLogger(SessionRegistry.class.getName());
+
+    private final ConcurrentMap<Stream, Set<Outbox>> byStream = new ConcurrentHashMap<>();
+    private Broker broker;
+    private Executor executor;
+
+    @Resource
+    ManagedExecutorService managedExecutor;
+
+    protected SessionRegistry() {
+        // for CDI
+    }
+
+    @Inject
+    SessionRegistry(Broker broker) {
+        this.broker = broker;
+    }
+
+    /** For tests: a registry without a container. */
+    SessionRegistry(Broker broker, Executor executor) {
+        this.broker = broker;
+        this.executor = executor;
+    }
+
+    void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        executor = managedExecutor;
+        broker.start(this);
+    }
+
+    /**
+     * Registers a session's outbox and catches it up: from {@code since} (a client's resume point; its
+     * absence means "from now on"). Throws {@link HistoryGapException} when history does not reach back to
+     * {@code since}, {@link BrokerUnavailableException} when the broker cannot be read; nothing is
+     * registered then.
+     */
+    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, int capacity) {
+        NotificationId from = since != null ? since : broker.replay(stream, null).lastGenerated();
+        Outbox outbox = new Outbox(stream, from, peer, capacity);
+        register(outbox);
+        try {
+            Broker.Replay replay = broker.replay(stream, from);
+            if (since != null && !replay.canResume(since)) {
+                throw new HistoryGapException(since);
+            }
+            outbox.release(replay.entries());
+            return outbox;
+        } catch (RuntimeException e) {
+            unregister(outbox);
+            throw e;
+        }
+    }
+
+    public void unregister(Outbox outbox) {
+        byStream.computeIfPresent(outbox.stream(), (stream, outboxes) -> {
+            outboxes.remove(outbox);
+            return outboxes.isEmpty() ? null : outboxes;
+        });
+    }
+
+    private void register(Outbox outbox) {
+        // compute(), not computeIfAbsent() + add(): an emptied set is removed atomically, never added to.
+        byStream.compute(outbox.stream(), (stream, outboxes) -> {
+            Set<Outbox> set = outboxes != null ? outboxes : ConcurrentHashMap.newKeySet();
+            set.add(outbox);
+            return set;
+        });
+    }
+
+    public int openSessions() {
+        return byStream.values().stream().mapToInt(Set::size).sum();
+    }
+
+    @Override
+    public void deliver(Notification notification) {
+        Set<Outbox> outboxes = byStream.get(notification.stream());
+        if (outboxes != null) {
+            for (Outbox outbox : outboxes) {
+                outbox.deliver(notification);
+            }
+        }
+    }
+
+    /**
+     * Live delivery was down: hold every session now (on the subscriber thread, before the new
+     * subscription delivers anything), then replay what each missed, off the subscriber thread.
+     */
+    @Override
+    public void subscribed() {
+        List<Outbox> all = byStream.values().stream().flatMap(Set::stream).toList();
+        if (all.isEmpty()) {
+            return;
+        }
+        all.forEach(Outbox::hold);
+        try {
+            executor.execute(() -> catchUp(all));
+        } catch (RejectedExecutionException e) {
+            all.forEach(outbox -> outbox.close(Outbox.GOING_AWAY, "server shutting down"));
+        }
+    }
+
+    private void catchUp(List<Outbox> held) {
+        Map<Stream, List<Outbox>> byStreamHeld = held.stream().collect(Collectors.groupingBy(Outbox::stream));
+        byStreamHeld.forEach((stream, outboxes) -> {
+            NotificationId from = outboxes.stream().map(Outbox::lastId).min(Comparator.naturalOrder()).orElseThrow();
+            try {
+                Broker.Replay replay = broker.replay(stream, from);
+                for (Outbox outbox : outboxes) {
+                    if (replay.lostAfter(outbox.lastId())) {
+                        outbox.close(Outbox.HISTORY_GAP, "history no longer reaches back to " + outbox.lastId());
+                    } else {
+                        outbox.release(replay.entries());
+                    }
+                }
+            } catch (BrokerUnavailableException e) {
+                LOG.log(Level.WARNING, "Could not catch up {0} session(s) after resubscribing: {1}", outboxes.size(), e.getMessage());
+                outboxes.forEach(outbox -> outbox.close(Outbox.TRY_AGAIN_LATER, "broker unavailable; reconnect with since"));
+            }
+        });
+    }
+
+    @PreDestroy
+    void closeAll() {
+        byStream.values().stream().flatMap(Set::stream)
+                .forEach(outbox -> outbox.close(Outbox.GOING_AWAY, "server shutting down; reconnect with since"));
+        byStream.clear();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.herald.notification.entity;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * A stored notification and the exact text frame clients receive: the posted object with
+ * {@code "id"} and {@code "ts"} in front. The frame is built once and shared by every session.
+ */
+public record Notification(Stream stream, NotificationId id, String frame) {
+
+    private static final DateTimeFormatter TS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** @param payloadJson a JSON object's text, as validated by {@link Payload} */
+    public static Notification of(Stream stream, NotificationId id, String payloadJson) {
+        String head = "{\"id\":\"" + id + "\",\"ts\":\"" + TS.format(id.timestamp()) + "\"";
+        int body = payloadJson.indexOf('{') + 1;
+        int first = body;
+        while (Character.isWhitespace(payloadJson.charAt(first))) {
+            first++;
+        }
+        boolean empty = payloadJson.charAt(first) == '}';
+        return new Notification(stream, id, empty ? head + "}" : head + "," + payloadJson.substring(body));
+    }
+}
