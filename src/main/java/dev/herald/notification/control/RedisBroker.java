@@ -41,9 +41,19 @@ final class RedisBroker implements Broker {
     private static final String ENTRY_FIELD = "p";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-    /** Appends and publishes as one step: {@code <id> <payload>} on the channel, the id returned. */
+    /**
+     * Appends, trims and publishes as one step: {@code <id> <payload>} on the channel, the id returned.
+     * Trimming with XDEL rather than XADD MAXLEN because only XDEL records {@code max-deleted-entry-id},
+     * which is how a resume point that history no longer covers is recognised.
+     */
     private static final Script PUBLISH = new Script("""
-            local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'p', ARGV[3])
+            local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[3])
+            local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
+            if excess > 0 then
+              for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)) do
+                redis.call('XDEL', KEYS[1], entry[1])
+              end
+            end
             redis.call('PUBLISH', ARGV[2], id .. ' ' .. ARGV[3])
             return id""");
 

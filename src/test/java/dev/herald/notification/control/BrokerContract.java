@@ -1,0 +1,172 @@
+package dev.herald.notification.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every engine promises; run against each engine by a subclass. */
+abstract class BrokerContract {
+
+    static final int HISTORY_SIZE = 5;
+
+    Broker broker;
+    final RecordingListener live = new RecordingListener();
+    final Stream user = Stream.user("u-" + UUID.randomUUID());
+
+    abstract Broker createBroker(int historySize);
+
+    @BeforeEach
+    void startBroker() throws InterruptedException {
+        broker = createBroker(HISTORY_SIZE);
+        broker.start(live);
+        assertTrue(live.subscriptions.poll(10, TimeUnit.SECONDS) != null, "live delivery subscribed");
+    }
+
+    @AfterEach
+    void closeBroker() {
+        broker.close();
+    }
+
+    static final class RecordingListener implements Broker.Listener {
+        final BlockingQueue<Notification> delivered = new LinkedBlockingQueue<>();
+        final BlockingQueue<Boolean> subscriptions = new LinkedBlockingQueue<>();
+
+        @Override
+        public void deliver(Notification notification) {
+            delivered.add(notification);
+        }
+
+        @Override
+        public void subscribed() {
+            subscriptions.add(true);
+        }
+
+        Notification next() throws InterruptedException {
+            Notification next = delivered.poll(10, TimeUnit.SECONDS);
+            assertNotNull(next, "a live notification within 10 s");
+            return next;
+        }
+    }
+
+    List<Notification> publish(Stream stream, int count) {
+        return IntStream.rangeClosed(1, count)
+                .mapToObj(i -> broker.publish(stream, new Payload("{\"n\":" + i + "}")))
+                .toList();
+    }
+
+    @Test
+    void aPublishedNotificationIsDeliveredLiveWithTheStoredIdAndFrame() throws InterruptedException {
+        Notification sent = broker.publish(user, new Payload("{\"title\":\"Alert\",\"message\":\"Server rebooted\"}"));
+        Notification received = live.next();
+        assertEquals(sent, received);
+        assertTrue(received.frame().endsWith("\"title\":\"Alert\",\"message\":\"Server rebooted\"}"), received.frame());
+    }
+
+    @Test
+    void idsIncreaseWithinAStreamAndLiveOrderIsPublishOrder() throws InterruptedException {
+        List<Notification> sent = publish(user, 20);
+        for (int i = 1; i < sent.size(); i++) {
+            assertTrue(sent.get(i).id().isAfter(sent.get(i - 1).id()), "ids increase: " + sent);
+        }
+        for (Notification expected : sent) {
+            assertEquals(expected, live.next());
+        }
+    }
+
+    @Test
+    void historyKeepsTheNewestEntriesOldestFirst() {
+        List<Notification> sent = publish(user, HISTORY_SIZE + 2);
+        assertEquals(sent.subList(2, sent.size()), broker.history(user, null, HISTORY_SIZE));
+        assertEquals(sent.subList(sent.size() - 2, sent.size()), broker.history(user, null, 2));
+    }
+
+    @Test
+    void historyPagesForwardAfterAnId() {
+        List<Notification> sent = publish(user, 4);
+        assertEquals(sent.subList(1, 3), broker.history(user, sent.get(0).id(), 2));
+        assertEquals(sent.subList(3, 4), broker.history(user, sent.get(2).id(), 2));
+        assertEquals(List.of(), broker.history(user, sent.get(3).id(), 2));
+        assertEquals(sent, broker.history(user, NotificationId.ZERO, 10));
+    }
+
+    @Test
+    void streamsAreSeparate() {
+        Stream other = Stream.user("other-" + UUID.randomUUID());
+        publish(user, 2);
+        assertEquals(List.of(), broker.history(other, null, 10));
+        Notification toOther = broker.publish(other, new Payload("{}"));
+        assertEquals(List.of(toOther), broker.history(other, null, 10));
+        assertEquals(2, broker.history(user, null, 10).size());
+    }
+
+    @Test
+    void replayReturnsEverythingAfterAnIdAndTheStreamsBounds() {
+        List<Notification> sent = publish(user, 3);
+        Broker.Replay replay = broker.replay(user, sent.get(0).id());
+        assertEquals(sent.subList(1, 3), replay.entries());
+        assertEquals(sent.get(2).id(), replay.lastGenerated());
+        assertTrue(replay.canResume(sent.get(0).id()));
+        assertTrue(replay.canResume(NotificationId.ZERO));
+    }
+
+    @Test
+    void replayWithoutAnIdReportsOnlyTheNewestId() {
+        List<Notification> sent = publish(user, 2);
+        Broker.Replay replay = broker.replay(user, null);
+        assertEquals(List.of(), replay.entries());
+        assertEquals(sent.get(1).id(), replay.lastGenerated());
+    }
+
+    @Test
+    void anEmptyStreamHasNothingAndKnowsNoResumePointButZero() {
+        Broker.Replay replay = broker.replay(user, NotificationId.ZERO);
+        assertEquals(List.of(), replay.entries());
+        assertEquals(NotificationId.ZERO, replay.lastGenerated());
+        assertTrue(replay.canResume(NotificationId.ZERO));
+        assertFalse(replay.canResume(NotificationId.parse("1732450000000-0")), "an id this stream never issued");
+    }
+
+    @Test
+    void aResumePointTrimmedFromHistoryIsReportedAsAGap() {
+        List<Notification> sent = publish(user, HISTORY_SIZE + 3);
+        Broker.Replay replay = broker.replay(user, sent.get(0).id());
+        assertTrue(replay.lostAfter(sent.get(0).id()), "entries after the first were trimmed");
+        assertFalse(replay.canResume(sent.get(0).id()));
+        assertTrue(replay.canResume(sent.get(2).id()), "the newest trimmed id is still a complete resume point");
+        assertFalse(replay.canResume(sent.get(1).id()));
+        assertEquals(sent.subList(3, sent.size()), replay.entries());
+    }
+
+    @Test
+    void aResumePointFromTheFutureIsUnknown() {
+        publish(user, 1);
+        assertFalse(broker.replay(user, null).canResume(NotificationId.parse("99999999999999-0")));
+    }
+
+    @Test
+    void broadcastsAreStoredAndDeliveredLikeAnyStream() throws InterruptedException {
+        Notification sent = broker.publish(Stream.BROADCAST, new Payload("{\"all\":true}"));
+        assertEquals(sent, live.next());
+        assertEquals(sent.id(), broker.replay(Stream.BROADCAST, null).lastGenerated());
+    }
+
+    @Test
+    void isReadyOnceStarted() {
+        assertTrue(broker.isReady());
+    }
+}

@@ -1,0 +1,111 @@
+package dev.herald.notification.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Stream;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class OutboxTest {
+
+    private static final Stream USER = Stream.user("42");
+
+    static Notification n(int sequence) {
+        return Notification.of(USER, new NotificationId(1000, sequence), "{\"n\":" + sequence + "}");
+    }
+
+    static List<Integer> sequences(RecordingPeer peer) {
+        return peer.frames.stream().map(f -> Integer.parseInt(f.replaceAll(".*\"n\":(\\d+)}", "$1"))).toList();
+    }
+
+    @Test
+    void sendsNothingBeforeTheFirstRelease() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 10);
+        outbox.deliver(n(1));
+        assertEquals(List.of(), peer.frames);
+        outbox.release(List.of());
+        assertEquals(List.of(1), sequences(peer));
+    }
+
+    @Test
+    void replayThenHeldLiveNotificationsWithoutGapOrDuplicate() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, new NotificationId(1000, 2), peer, 100);
+        // published while the replay was read: 5 and 6 are both in the replay and live, 7 only live
+        outbox.deliver(n(5));
+        outbox.deliver(n(6));
+        outbox.deliver(n(7));
+        outbox.release(List.of(n(3), n(4), n(5), n(6)));
+        outbox.deliver(n(7));
+        outbox.deliver(n(8));
+        assertEquals(List.of(3, 4, 5, 6, 7, 8), sequences(peer));
+    }
+
+    @Test
+    void skipsReplayedEntriesAtOrBeforeTheResumePoint() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, new NotificationId(1000, 4), peer, 100);
+        outbox.release(List.of(n(3), n(4), n(5)));
+        assertEquals(List.of(5), sequences(peer));
+        assertEquals(new NotificationId(1000, 5), outbox.lastId());
+    }
+
+    @Test
+    void nestedHoldsReleaseLiveOnlyAfterTheLastRelease() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 100);
+        outbox.hold();                      // the broker resubscribed while the session was opening
+        outbox.deliver(n(4));
+        outbox.release(List.of(n(1), n(2)));  // the session's own replay
+        assertEquals(List.of(1, 2), sequences(peer));
+        outbox.release(List.of(n(1), n(2), n(3)));  // the catch-up after resubscribing
+        assertEquals(List.of(1, 2, 3, 4), sequences(peer));
+    }
+
+    @Test
+    void oneSendInFlightAndOrderKeptWhenCompletionsComeLater() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 100);
+        outbox.release(List.of());
+        IntStream.rangeClosed(1, 50).forEach(i -> outbox.deliver(n(i)));
+        assertEquals(List.of(1), sequences(peer), "the second frame waits for the first to complete");
+        peer.completeAll();
+        assertEquals(IntStream.rangeClosed(1, 50).boxed().toList(), sequences(peer));
+        assertEquals(1, peer.maxInFlight);
+    }
+
+    @Test
+    void inlineCompletionsDoNotGrowTheStack() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 200_000);
+        List<Notification> many = IntStream.rangeClosed(1, 100_000).mapToObj(OutboxTest::n).toList();
+        outbox.release(many);
+        assertEquals(100_000, peer.frames.size());
+    }
+
+    @Test
+    void aClientThatStopsReadingIsClosedAsSlowWithItsResumePoint() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 3);
+        outbox.release(List.of());
+        IntStream.rangeClosed(1, 5).forEach(i -> outbox.deliver(n(i)));  // 1 in flight, 2..4 queued, 5 overflows
+        assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
+        assertTrue(outbox.isClosed());
+        assertTrue(peer.closeReason.contains("since="), peer.closeReason);
+        peer.completeAll();
+        assertEquals(List.of(1), sequences(peer), "nothing is sent after the close");
+    }
+
+    @Test
+    void tooManyHeldNotificationsAlsoCloseAsSlow() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 2);
+        IntStream.rangeClosed(1, 3).forEach(i -> outbox.deliver(n(i)));
+        assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.herald.notification.control;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.function.Consumer;
+
+/** A peer that records frames; completes sends inline, or holds them until {@link #completeAll()}. */
+final class RecordingPeer implements Outbox.Peer {
+
+    final List<String> frames = Collections.synchronizedList(new ArrayList<>());
+    volatile int closeCode;
+    volatile String closeReason;
+    private final boolean inline;
+    private final ArrayDeque<Consumer<Throwable>> pending = new ArrayDeque<>();
+    private int inFlight;
+    int maxInFlight;
+
+    RecordingPeer(boolean inline) {
+        this.inline = inline;
+    }
+
+    @Override
+    public void send(String text, Consumer<Throwable> done) {
+        synchronized (this) {
+            inFlight++;
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            frames.add(text);
+        }
+        if (inline) {
+            synchronized (this) {
+                inFlight--;
+            }
+            done.accept(null);
+        } else {
+            synchronized (this) {
+                pending.add(done);
+            }
+        }
+    }
+
+    /** Completes held sends one by one, including those their completions start. */
+    void completeAll() {
+        while (true) {
+            Consumer<Throwable> next;
+            synchronized (this) {
+                next = pending.poll();
+                if (next == null) {
+                    return;
+                }
+                inFlight--;
+            }
+            next.accept(null);
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        closeCode = code;
+        closeReason = reason;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.herald.notification.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Payload;
+import dev.herald.testing.RedisServer;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The contract against a real redis-server, plus what only the Redis engine has to survive. */
+class RedisBrokerTest extends BrokerContract {
+
+    static RedisServer redis;
+    static ExecutorService executor;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+        executor = Executors.newCachedThreadPool();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        executor.shutdownNow();
+        redis.close();
+    }
+
+    @Override
+    Broker createBroker(int historySize) {
+        return new RedisBroker(URI.create(redis.uri()), historySize, executor);
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+        while (!condition.getAsBoolean()) {
+            assertTrue(Instant.now().isBefore(deadline), "timed out waiting until " + what);
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+    }
+
+    @Test
+    void historySurvivesAHeraldRestart() {
+        List<Notification> sent = publish(user, 3);
+        try (Broker restarted = createBroker(HISTORY_SIZE)) {
+            assertEquals(sent, restarted.history(user, null, 10));
+        }
+    }
+
+    @Test
+    void theSubscriberResubscribesAfterItsConnectionIsKilled() throws InterruptedException {
+        assertEquals(":1", redis.command("CLIENT", "KILL", "TYPE", "pubsub"));
+        assertNotNull(live.subscriptions.poll(10, TimeUnit.SECONDS), "subscribed again");
+        Notification sent = broker.publish(user, new Payload("{\"after\":\"reconnect\"}"));
+        assertEquals(sent, live.next());
+    }
+
+    @Test
+    void withRedisDownPublishingFailsCleanlyAndRecoversWhenRedisIsBack() throws InterruptedException {
+        redis.kill();
+        try {
+            assertThrows(BrokerUnavailableException.class, () -> broker.publish(user, new Payload("{}")));
+            assertThrows(BrokerUnavailableException.class, () -> broker.history(user, null, 1));
+            assertFalse(broker.isReady());
+        } finally {
+            redis.restart();
+        }
+        assertNotNull(live.subscriptions.poll(15, TimeUnit.SECONDS), "subscribed again after Redis came back");
+        await("ready", broker::isReady);
+        Notification sent = broker.publish(user, new Payload("{\"back\":true}"));
+        assertEquals(sent, live.next());
+    }
+}

@@ -1,0 +1,162 @@
+package dev.herald.notification.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import dev.herald.testing.RedisServer;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SessionRegistryTest {
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private Broker broker;
+    private SessionRegistry registry;
+
+    @AfterEach
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+        executor.shutdownNow();
+    }
+
+    private void start(Broker engine) {
+        broker = engine;
+        registry = new SessionRegistry(broker, executor);
+        broker.start(registry);
+    }
+
+    private Notification publish(Stream stream, int n) {
+        return broker.publish(stream, new Payload("{\"n\":" + n + "}"));
+    }
+
+    private RecordingPeer open(Stream stream, NotificationId since) {
+        RecordingPeer peer = new RecordingPeer(true);
+        registry.open(stream, since, peer, 10_000);
+        return peer;
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (!condition.getAsBoolean()) {
+            assertTrue(Instant.now().isBefore(deadline), "timed out waiting until " + what);
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
+    }
+
+    @Test
+    void aNotificationReachesEverySessionOfItsUserAndNoOtherUser() {
+        start(new MemoryBroker(100));
+        RecordingPeer tab = open(Stream.user("42"), null);
+        RecordingPeer phone = open(Stream.user("42"), null);
+        RecordingPeer other = open(Stream.user("43"), null);
+        RecordingPeer everyone = open(Stream.BROADCAST, null);
+        publish(Stream.user("42"), 1);
+        publish(Stream.user("43"), 2);
+        assertEquals(List.of(1), OutboxTest.sequences(tab));
+        assertEquals(List.of(1), OutboxTest.sequences(phone));
+        assertEquals(List.of(2), OutboxTest.sequences(other), "43 never gets 42's notification");
+        assertEquals(List.of(), everyone.frames, "user notifications are not broadcasts");
+        publish(Stream.BROADCAST, 3);
+        assertEquals(List.of(3), OutboxTest.sequences(everyone));
+        assertEquals(List.of(1), OutboxTest.sequences(tab));
+    }
+
+    @Test
+    void withoutSinceASessionGetsOnlyWhatIsPublishedAfterItOpened() {
+        start(new MemoryBroker(100));
+        publish(Stream.user("42"), 1);
+        RecordingPeer peer = open(Stream.user("42"), null);
+        publish(Stream.user("42"), 2);
+        assertEquals(List.of(2), OutboxTest.sequences(peer));
+    }
+
+    @Test
+    void sinceZeroReplaysEverythingStoredThenContinuesLive() {
+        start(new MemoryBroker(100));
+        publish(Stream.user("42"), 1);
+        publish(Stream.user("42"), 2);
+        RecordingPeer peer = open(Stream.user("42"), NotificationId.ZERO);
+        publish(Stream.user("42"), 3);
+        assertEquals(List.of(1, 2, 3), OutboxTest.sequences(peer));
+    }
+
+    @Test
+    void aResumePointHistoryNoLongerCoversIsRefusedAndNothingIsRegistered() {
+        start(new MemoryBroker(3));
+        Notification first = publish(Stream.user("42"), 1);
+        IntStream.rangeClosed(2, 5).forEach(i -> publish(Stream.user("42"), i));
+        RecordingPeer peer = new RecordingPeer(true);
+        assertThrows(HistoryGapException.class, () -> registry.open(Stream.user("42"), first.id(), peer, 10));
+        assertEquals(0, registry.openSessions());
+        assertEquals(List.of(), peer.frames);
+    }
+
+    @Test
+    void resumingWhilePublishingMissesNothingAndRepeatsNothing() throws Exception {
+        start(new MemoryBroker(1000));
+        resumeWhilePublishing(500);
+    }
+
+    @Test
+    void resumingWhilePublishingThroughRedisMissesNothingAndRepeatsNothing() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            start(new RedisBroker(URI.create(redis.uri()), 1000, executor));
+            await("subscribed", broker::isReady);
+            resumeWhilePublishing(500);
+        }
+    }
+
+    private void resumeWhilePublishing(int count) throws Exception {
+        Stream user = Stream.user("resumer");
+        List<Notification> firstHundred = IntStream.rangeClosed(1, 100).mapToObj(i -> publish(user, i)).toList();
+        CompletableFuture<Void> publishing = CompletableFuture.runAsync(
+                () -> IntStream.rangeClosed(101, count).forEach(i -> publish(user, i)), executor);
+        RecordingPeer peer = open(user, firstHundred.get(99).id());
+        publishing.get(30, TimeUnit.SECONDS);
+        await("all " + (count - 100) + " arrived", () -> peer.frames.size() >= count - 100);
+        assertEquals(IntStream.rangeClosed(101, count).boxed().toList(), OutboxTest.sequences(peer));
+    }
+
+    @Test
+    void afterTheSubscriberLosesRedisConnectedSessionsAreCaughtUpExactly() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            start(new RedisBroker(URI.create(redis.uri()), 1000, executor));
+            await("subscribed", broker::isReady);
+            Stream user = Stream.user("survivor");
+            RecordingPeer peer = open(user, null);
+            RecordingPeer everyone = open(Stream.BROADCAST, null);
+            CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> IntStream.rangeClosed(1, 600).forEach(i -> {
+                publish(user, i);
+                if (i % 100 == 0) {
+                    publish(Stream.BROADCAST, i);
+                }
+                if (i % 150 == 0) {
+                    redis.command("CLIENT", "KILL", "TYPE", "pubsub");
+                }
+            }), executor);
+            publishing.get(60, TimeUnit.SECONDS);
+            await("600 arrived", () -> peer.frames.size() >= 600);
+            assertEquals(IntStream.rangeClosed(1, 600).boxed().toList(), OutboxTest.sequences(peer));
+            await("6 broadcasts arrived", () -> everyone.frames.size() >= 6);
+            assertEquals(List.of(100, 200, 300, 400, 500, 600), OutboxTest.sequences(everyone));
+        }
+    }
+}
