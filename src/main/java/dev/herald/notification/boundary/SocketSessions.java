@@ -1,5 +1,6 @@
 package dev.herald.notification.boundary;
 
+import dev.herald.notification.control.BrokerProducer;
 import dev.herald.notification.control.BrokerUnavailableException;
 import dev.herald.notification.control.HistoryGapException;
 import dev.herald.notification.control.Outbox;
@@ -41,7 +42,7 @@ public class SocketSessions {
     @ConfigProperty(name = "herald.websocket.send-timeout")
     Duration sendTimeout;
 
-    @Resource
+    @Resource(lookup = BrokerProducer.EXECUTOR)
     ManagedExecutorService executor;
 
     /** @param userId the path's user, or null on the broadcast endpoint */

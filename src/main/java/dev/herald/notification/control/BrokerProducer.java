@@ -1,6 +1,7 @@
 package dev.herald.notification.control;
 
 import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorDefinition;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedExecutors;
 import jakarta.enterprise.concurrent.ManagedTask;
@@ -13,9 +14,16 @@ import java.net.URI;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Chooses the engine named by {@code herald.broker}: one broker per node, closed on undeploy. */
+/**
+ * Chooses the engine named by {@code herald.broker}: one broker per node, closed on undeploy. Herald's
+ * threads (the Redis subscriber, catch-ups, closes) come from its own managed executor, so the
+ * subscriber never competes with other applications for the server's default pool.
+ */
 @ApplicationScoped
+@ManagedExecutorDefinition(name = BrokerProducer.EXECUTOR, maxAsync = 16)
 public class BrokerProducer {
+
+    public static final String EXECUTOR = "java:app/concurrent/herald";
 
     private static final System.Logger LOG = System.getLogger(BrokerProducer.class.getName());
 
@@ -31,7 +39,7 @@ public class BrokerProducer {
     @ConfigProperty(name = "herald.history.size")
     int historySize;
 
-    @Resource
+    @Resource(lookup = EXECUTOR)
     ManagedExecutorService executor;
 
     @Produces

@@ -36,7 +36,7 @@ public class SessionRegistry implements Broker.Listener {
     private Broker broker;
     private Executor executor;
 
-    @Resource
+    @Resource(lookup = BrokerProducer.EXECUTOR)
     ManagedExecutorService managedExecutor;
 
     protected SessionRegistry() {
