@@ -8,16 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Payload;
+import dev.herald.testing.Await;
 import dev.herald.testing.RedisServer;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,14 +41,6 @@ class RedisBrokerTest extends BrokerContract {
     @Override
     Broker createBroker(int historySize) {
         return new RedisBroker(URI.create(redis.uri()), historySize, executor);
-    }
-
-    static void await(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), "timed out waiting until " + what);
-            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-        }
     }
 
     @Test
@@ -80,7 +70,7 @@ class RedisBrokerTest extends BrokerContract {
             redis.restart();
         }
         assertNotNull(live.subscriptions.poll(15, TimeUnit.SECONDS), "subscribed again after Redis came back");
-        await("ready", broker::isReady);
+        Await.until("ready", Duration.ofSeconds(15), broker::isReady);
         Notification sent = broker.publish(user, new Payload("{\"back\":true}"));
         assertEquals(sent, live.next());
     }

@@ -8,17 +8,15 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
+import dev.herald.testing.Await;
 import dev.herald.testing.RedisServer;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,14 +49,6 @@ class SessionRegistryTest {
         RecordingPeer peer = new RecordingPeer(true);
         registry.open(stream, since, peer, 10_000);
         return peer;
-    }
-
-    static void await(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-        while (!condition.getAsBoolean()) {
-            assertTrue(Instant.now().isBefore(deadline), "timed out waiting until " + what);
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
     }
 
     @Test
@@ -119,7 +109,7 @@ class SessionRegistryTest {
     void resumingWhilePublishingThroughRedisMissesNothingAndRepeatsNothing() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
             start(new RedisBroker(URI.create(redis.uri()), 1000, executor));
-            await("subscribed", broker::isReady);
+            Await.until("subscribed", Duration.ofSeconds(20), broker::isReady);
             resumeWhilePublishing(500);
         }
     }
@@ -131,7 +121,7 @@ class SessionRegistryTest {
                 () -> IntStream.rangeClosed(101, count).forEach(i -> publish(user, i)), executor);
         RecordingPeer peer = open(user, firstHundred.get(99).id());
         publishing.get(30, TimeUnit.SECONDS);
-        await("all " + (count - 100) + " arrived", () -> peer.frames.size() >= count - 100);
+        Await.until("all " + (count - 100) + " arrived", Duration.ofSeconds(20), () -> peer.frames.size() >= count - 100);
         assertEquals(IntStream.rangeClosed(101, count).boxed().toList(), OutboxTest.sequences(peer));
     }
 
@@ -139,7 +129,7 @@ class SessionRegistryTest {
     void afterTheSubscriberLosesRedisConnectedSessionsAreCaughtUpExactly() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
             start(new RedisBroker(URI.create(redis.uri()), 1000, executor));
-            await("subscribed", broker::isReady);
+            Await.until("subscribed", Duration.ofSeconds(20), broker::isReady);
             Stream user = Stream.user("survivor");
             RecordingPeer peer = open(user, null);
             RecordingPeer everyone = open(Stream.BROADCAST, null);
@@ -153,9 +143,9 @@ class SessionRegistryTest {
                 }
             }), executor);
             publishing.get(60, TimeUnit.SECONDS);
-            await("600 arrived", () -> peer.frames.size() >= 600);
+            Await.until("600 arrived", Duration.ofSeconds(20), () -> peer.frames.size() >= 600);
             assertEquals(IntStream.rangeClosed(1, 600).boxed().toList(), OutboxTest.sequences(peer));
-            await("6 broadcasts arrived", () -> everyone.frames.size() >= 6);
+            Await.until("6 broadcasts arrived", Duration.ofSeconds(20), () -> everyone.frames.size() >= 6);
             assertEquals(List.of(100, 200, 300, 400, 500, 600), OutboxTest.sequences(everyone));
         }
     }
