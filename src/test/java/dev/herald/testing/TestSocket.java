@@ -258,15 +258,17 @@ public final class TestSocket implements AutoCloseable {
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
             // returning null lets the JDK answer with the same Close and release the connection
-            closed.complete(new Close(statusCode, reason));
-            frames.add(CLOSED);
+            if (closed.complete(new Close(statusCode, reason))) {
+                frames.add(CLOSED);
+            }
             return null;
         }
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-            closed.complete(new Close(1006, "error: " + error));
-            frames.add(CLOSED);
+            if (closed.complete(new Close(1006, "error: " + error))) {
+                frames.add(CLOSED);
+            }
         }
     }
 }

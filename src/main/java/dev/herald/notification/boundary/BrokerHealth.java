@@ -2,6 +2,8 @@ package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -22,6 +24,15 @@ public class BrokerHealth implements HealthCheck {
     @Inject
     @ConfigProperty(name = "herald.broker")
     String engine;
+
+    /**
+     * Creates this bean at startup, inside the application: Payara calls health checks from its own
+     * {@code /health} servlet, where the application's config is not visible and injecting
+     * {@code @ConfigProperty} would fail (/health answered 500).
+     */
+    void createAtStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        // observing the event is what makes CDI create the bean now
+    }
 
     @Override
     public HealthCheckResponse call() {

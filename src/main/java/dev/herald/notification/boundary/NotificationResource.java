@@ -11,6 +11,7 @@ import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -106,6 +107,10 @@ public class NotificationResource {
 
     /** Reads at most the size limit before parsing anything: a larger body is refused unread. */
     private Payload payload(InputStream body, HttpHeaders headers) {
+        if (headers.getMediaType() == null) {
+            // JAX-RS would match a request without Content-Type to any @Consumes: say what is expected instead.
+            throw new NotSupportedException("send the body with Content-Type: application/json");
+        }
         if (headers.getLength() > maxPayloadBytes) {
             throw tooLarge();
         }

@@ -1,0 +1,591 @@
+package dev.herald.notification;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.herald.testing.RedisServer;
+import dev.herald.testing.TestSocket;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.importer.ZipImporter;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Herald as deployed: the built WAR on Payara Micro, against a real redis-server. One class, one
+ * deployment (each boots a Payara Micro JVM). Every test uses its own user ids, so the tests do not
+ * depend on each other or on their order, the Redis outage test included.
+ * <p>
+ * One test runs last all the same: the one whose sockets the server closes. On Payara Micro 6.2025.10 a
+ * server-initiated WebSocket close recycles the upgrade request while the client's Close reply can still
+ * arrive, which now and then corrupts another connection's request (NullPointerExceptions in the server
+ * log, a later request answered 500 or never). Running it last keeps that away from the other tests.
+ */
+@ExtendWith(ArquillianExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HeraldIT {
+
+    private static final String CONFIG = "WEB-INF/classes/META-INF/microprofile-config.properties";
+    private static final Duration FRAME = Duration.ofSeconds(10);
+    private static final Duration QUIET = Duration.ofMillis(500);
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    /** Started by {@link #deployment()}, which Arquillian runs before any JUnit callback of this class. */
+    private static RedisServer redis;
+
+    @ArquillianResource
+    URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        if (redis == null) {
+            redis = RedisServer.start();
+            // if the class is aborted before @AfterAll, the redis-server child must not outlive the test JVM
+            RedisServer started = redis;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "redis-server shutdown"));
+        }
+        WebArchive war = ShrinkWrap.create(ZipImporter.class, "herald.war")
+                .importFrom(new File(System.getProperty("herald.war", "target/herald.war")))
+                .as(WebArchive.class);
+        String original;
+        try (InputStream in = war.get(CONFIG).getAsset().openStream()) {
+            original = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        war.delete(CONFIG);
+        war.add(new StringAsset(original + """
+
+                # HeraldIT: the real broker, on this test's own redis-server
+                herald.broker=redis
+                herald.redis.uri=%s
+                # room for the resume test's 205 notifications of one user (the default, 100, would trim them)
+                herald.history.size=1000
+                """.formatted(redis.uri())), CONFIG);
+        return war;
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- the seed's flows
+
+    @Test
+    void a_notification_posted_to_a_user_reaches_its_socket_unchanged_with_id_and_ts_and_is_kept_in_history() {
+        JsonObject posted = Json.createObjectBuilder()
+                .add("title", "Alert").add("message", "Server rebooted").add("user_id", 1).build();
+        try (TestSocket socket = TestSocket.connect(ws("ws/notifications/42"))) {
+            Reply reply = post("notify/42", posted.toString());
+
+            assertEquals(202, reply.status(), reply::toString);
+            assertTrue(reply.contentType().startsWith("application/json"), reply::toString);
+            JsonObject accepted = reply.json();
+            assertEquals("Notification sent to user 42", accepted.getString("detail", null), reply::toString);
+            String id = accepted.getString("id", null);
+            assertTrue(id != null && id.matches("\\d+-\\d+"), () -> "a stream id like 1732450000000-0 in " + reply);
+
+            String text = socket.next(FRAME);
+            JsonObject frame = parseObject(text);
+            posted.forEach((key, value) -> assertEquals(value, frame.get(key), () -> "field " + key + " of " + text));
+            assertEquals(id, frame.getString("id", null), () -> "id of " + text + " vs the 202's " + reply);
+            Instant ts = instant(frame.getString("ts", ""), text);
+            assertTrue(frame.getString("ts").endsWith("Z"), () -> "ts in UTC: " + text);
+            assertEquals(millis(id), ts.toEpochMilli(), () -> "ts is the id's time: " + text);
+            Set<String> expectedKeys = new HashSet<>(posted.keySet());
+            expectedKeys.addAll(Set.of("id", "ts"));
+            assertEquals(expectedKeys, frame.keySet(), () -> "fields of " + text);
+
+            Reply history = get("history/42");
+            assertEquals(200, history.status(), history::toString);
+            JsonArray entries = history.jsonArray();
+            assertFalse(entries.isEmpty(), history::toString);
+            assertEquals(frame, entries.get(entries.size() - 1), () -> "last history entry of " + history + " vs frame " + text);
+        }
+    }
+
+    @Test
+    void a_broadcast_reaches_a_socket_on_the_broadcast_endpoint() {
+        String marker = UUID.randomUUID().toString();
+        try (TestSocket socket = TestSocket.connect(ws("ws/notifications"))) {
+            Reply reply = post("notify", "{\"title\":\"Maintenance\",\"marker\":\"" + marker + "\"}");
+
+            assertEquals(202, reply.status(), reply::toString);
+            assertEquals("Notification queued", reply.json().getString("detail", null), reply::toString);
+            String id = reply.json().getString("id", null);
+            String text = socket.next(FRAME);
+            JsonObject frame = parseObject(text);
+            assertEquals(id, frame.getString("id", null), () -> text + " vs " + reply);
+            assertEquals(marker, frame.getString("marker", null), text);
+            assertEquals("Maintenance", frame.getString("title", null), text);
+        }
+    }
+
+    @Test
+    void a_user_never_receives_another_users_notification() {
+        String alice = freshUser();
+        String bob = freshUser();
+        try (TestSocket aliceSocket = TestSocket.connect(userSocket(alice, null));
+             TestSocket bobSocket = TestSocket.connect(userSocket(bob, null))) {
+            String forAlice = publish(alice, "{\"secret\":\"for alice only\"}");
+            String forBob = publish(bob, "{\"marker\":\"for bob\"}");
+
+            String first = bobSocket.next(FRAME);
+            assertEquals(forBob, parseObject(first).getString("id", null),
+                    () -> "bob's first frame must be his marker (" + forBob + "), not alice's " + forAlice + ": " + first);
+            assertEquals(forAlice, parseObject(aliceSocket.next(FRAME)).getString("id", null), "alice gets her own");
+            aliceSocket.assertNothingWithin(QUIET);
+            bobSocket.assertNothingWithin(QUIET);
+        }
+    }
+
+    @Test
+    void every_session_of_a_user_receives_every_notification_in_order() {
+        String user = freshUser();
+        try (TestSocket laptop = TestSocket.connect(userSocket(user, null));
+             TestSocket phone = TestSocket.connect(userSocket(user, null))) {
+            List<String> ids = IntStream.range(0, 5).mapToObj(n -> publishNumbered(user, n)).toList();
+
+            for (TestSocket socket : List.of(laptop, phone)) {
+                for (int n = 0; n < ids.size(); n++) {
+                    String text = socket.next(FRAME);
+                    JsonObject frame = parseObject(text);
+                    int expected = n;
+                    assertEquals(expected, frame.getInt("n", -1), () -> socket + " frame " + expected + ": " + text);
+                    assertEquals(ids.get(expected), frame.getString("id", null), () -> socket + ": " + text);
+                }
+                socket.assertNothingWithin(QUIET);
+            }
+        }
+    }
+
+    @Test
+    void a_notification_published_before_connecting_is_replayed_with_since_0() {
+        String user = freshUser();
+        String id = publish(user, "{\"title\":\"Alert\",\"message\":\"Server rebooted\"}");
+        try (TestSocket socket = TestSocket.connect(userSocket(user, "0"))) {
+            String text = socket.next(FRAME);
+            JsonObject frame = parseObject(text);
+            assertEquals(id, frame.getString("id", null), text);
+            assertEquals("Server rebooted", frame.getString("message", null), text);
+            socket.assertNothingWithin(QUIET);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- resume
+
+    @Test
+    void a_client_resuming_with_since_while_notifications_keep_coming_gets_exactly_the_rest_in_order() throws Exception {
+        String user = freshUser();
+        int before = 5;
+        int during = 200;
+
+        String lastSeen = null;
+        try (TestSocket socket = TestSocket.connect(userSocket(user, "0"))) {
+            for (int n = 0; n < before; n++) {
+                publishNumbered(user, n);
+            }
+            for (int n = 0; n < before; n++) {
+                String text = socket.next(FRAME);
+                JsonObject frame = parseObject(text);
+                int expected = n;
+                assertEquals(expected, frame.getInt("n", -1), () -> "before disconnecting: " + text);
+                lastSeen = frame.getString("id");
+            }
+        } // the client disconnects
+
+        CountDownLatch underWay = new CountDownLatch(1);
+        ExecutorService publisher = Executors.newSingleThreadExecutor(r -> new Thread(r, "HeraldIT publisher"));
+        try {
+            Future<List<String>> published = publisher.submit(() -> {
+                List<String> ids = new ArrayList<>(during);
+                for (int n = before; n < before + during; n++) {
+                    ids.add(publishNumbered(user, n));
+                    if (n == before + 20) {
+                        underWay.countDown();
+                    }
+                }
+                return ids;
+            });
+            assertTrue(underWay.await(20, TimeUnit.SECONDS), () -> "the publisher did not get going: " + failureOf(published));
+
+            // reconnect while the publisher is still at work: part replay, part live, merged by the server
+            Instant deadline = Instant.now().plusSeconds(60);
+            List<Integer> seen = new ArrayList<>(during);
+            String previous = lastSeen;
+            try (TestSocket socket = TestSocket.connect(userSocket(user, lastSeen))) {
+                for (int i = 0; i < during; i++) {
+                    Duration left = Duration.between(Instant.now(), deadline);
+                    assertTrue(!left.isNegative(), () -> "60 s were not enough; received n=" + seen);
+                    String text;
+                    try {
+                        text = socket.next(left.compareTo(FRAME) < 0 ? left : FRAME);
+                    } catch (AssertionError e) {
+                        throw new AssertionError("after n=" + seen + " (publisher: " + failureOf(published) + ")", e);
+                    }
+                    JsonObject frame = parseObject(text);
+                    int expected = before + i;
+                    String id = frame.getString("id", "");
+                    seen.add(frame.getInt("n", -1));
+                    String after = previous;
+                    assertEquals(expected, frame.getInt("n", -1), () -> "n out of sequence (gap or duplicate): " + seen);
+                    assertTrue(compareIds(id, after) > 0, () -> "id " + id + " does not follow " + after + ": " + text);
+                    previous = id;
+                }
+                List<String> ids = published.get(30, TimeUnit.SECONDS);
+                assertEquals(ids.get(ids.size() - 1), previous, "the last frame is the last notification published");
+                socket.assertNothingWithin(QUIET);
+            }
+        } finally {
+            publisher.shutdownNow();
+            assertTrue(publisher.awaitTermination(10, TimeUnit.SECONDS), "publisher thread stopped");
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: see the class comment
+    void since_beyond_the_newest_id_closes_with_4410_and_bad_since_or_user_id_close_with_1008() {
+        String user = freshUser();
+        publish(user, "{\"title\":\"something to resume from\"}");
+
+        try (TestSocket future = TestSocket.connect(userSocket(user, "99999999999999-0"));
+             TestSocket malformed = TestSocket.connect(userSocket(user, "abc"));
+             TestSocket badUser = TestSocket.connect(ws("ws/notifications/bad%20id"));
+             TestSocket badBroadcastSince = TestSocket.connect(ws("ws/notifications?since=abc"))) {
+            assertAll(
+                    () -> assertEquals(4410, future.awaitClose(FRAME).code(), () -> "since in the future: " + future.closed().join()),
+                    () -> assertEquals(1008, malformed.awaitClose(FRAME).code(), () -> "since=abc: " + malformed.closed().join()),
+                    () -> assertEquals(1008, badUser.awaitClose(FRAME).code(), () -> "bad%20id: " + badUser.closed().join()),
+                    () -> assertEquals(1008, badBroadcastSince.awaitClose(FRAME).code(),
+                            () -> "broadcast since=abc: " + badBroadcastSince.closed().join()));
+            assertFalse(future.awaitClose(FRAME).reason().isBlank(), "a close reason explains 4410");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- history
+
+    @Test
+    void history_pages_oldest_first_by_limit_and_after() {
+        String user = freshUser();
+        Reply empty = get("history/" + user);
+        assertEquals(200, empty.status(), empty::toString);
+        assertEquals(0, empty.jsonArray().size(), empty::toString);
+
+        List<String> ids = IntStream.range(0, 5).mapToObj(n -> publishNumbered(user, n)).toList();
+
+        assertEquals(List.of(3, 4), numbers(get("history/" + user + "?limit=2")), "the newest 2, oldest first");
+        assertEquals(List.of(0, 1, 2, 3, 4), numbers(get("history/" + user)), "everything, oldest first");
+        assertEquals(List.of(2, 3), numbers(get("history/" + user + "?after=" + ids.get(1) + "&limit=2")),
+                "the first 2 after the second");
+        assertEquals(List.of(2, 3, 4), numbers(get("history/" + user + "?after=" + ids.get(1))), "all after the second");
+        assertEquals(List.of(), numbers(get("history/" + user + "?after=" + ids.get(4))), "nothing after the newest");
+
+        Reply page = get("history/" + user + "?limit=2");
+        assertEquals(ids.subList(3, 5), page.jsonArray().getValuesAs(JsonObject.class).stream()
+                .map(o -> o.getString("id")).toList(), page::toString);
+
+        assertAll(List.of("limit=0", "limit=x", "limit=-1", "after=garbage").stream().map(query -> (Executable) () -> {
+            Reply reply = get("history/" + user + "?" + query);
+            assertProblem(400, reply, query);
+        }));
+        assertProblem(400, get("history/bad%20id"), "history of an invalid user id");
+    }
+
+    // ---------------------------------------------------------------------------------------- bad input
+
+    private record BadPost(String name, String path, String contentType, String body, int status) {
+    }
+
+    @Test
+    void bad_publish_requests_get_a_problem_json_answer_never_a_500() {
+        String user = freshUser();
+        String big = "{\"pad\":\"" + "x".repeat(64 * 1024) + "\"}";
+        List<BadPost> table = List.of(
+                new BadPost("body not JSON", "notify/" + user, "application/json", "this is not json", 400),
+                new BadPost("empty body", "notify/" + user, "application/json", "", 400),
+                new BadPost("JSON array", "notify/" + user, "application/json", "[{\"title\":\"a\"}]", 400),
+                new BadPost("JSON string", "notify/" + user, "application/json", "\"hello\"", 400),
+                new BadPost("two objects", "notify/" + user, "application/json", "{} {}", 400),
+                new BadPost("top-level id", "notify/" + user, "application/json", "{\"id\":\"1-0\",\"title\":\"a\"}", 400),
+                new BadPost("top-level ts", "notify/" + user, "application/json", "{\"ts\":\"now\",\"title\":\"a\"}", 400),
+                new BadPost("text/plain", "notify/" + user, "text/plain", "{\"title\":\"a\"}", 415),
+                new BadPost("no Content-Type", "notify/" + user, null, "{\"title\":\"a\"}", 415),
+                new BadPost("broadcast text/plain", "notify", "text/plain", "{\"title\":\"a\"}", 415),
+                new BadPost("body over 64 KiB", "notify/" + user, "application/json", big, 413),
+                new BadPost("broadcast body over 64 KiB", "notify", "application/json", big, 413),
+                new BadPost("invalid user id", "notify/bad%20id", "application/json", "{\"title\":\"a\"}", 400));
+
+        assertAll(table.stream().map(bad -> (Executable) () -> {
+            Reply reply = send(bad.path(), bad.contentType(), bad.body());
+            assertProblem(bad.status(), reply, bad.name());
+        }));
+        Reply history = get("history/" + user);
+        assertEquals(0, history.jsonArray().size(), () -> "nothing refused was stored: " + history);
+    }
+
+    // ---------------------------------------------------------------------------------------- Redis outage
+
+    @Test
+    void while_redis_is_down_publishing_answers_503_and_health_is_down_and_both_recover_when_it_is_back() {
+        String user = freshUser();
+        URI health = root("health");
+        Reply up = get(health);
+        assertEquals(200, up.status(), () -> "healthy before the outage: " + up);
+
+        try (TestSocket survivor = TestSocket.connect(userSocket(user, null))) {
+            redis.kill();
+            try {
+                Reply refused = post("notify/42", "{\"title\":\"Alert\",\"message\":\"Server rebooted\",\"user_id\":1}");
+                assertProblem(503, refused, "publish while Redis is down");
+                assertTrue(refused.header("Retry-After").isPresent(), () -> "Retry-After on " + refused);
+
+                Reply down = awaitStatus(health, 503, Duration.ofSeconds(10));
+                assertEquals("DOWN", down.json().getString("status", null), down::toString);
+                assertEquals("DOWN", broker(down).getString("status", null), down::toString);
+                Reply notReady = get(root("health/ready"));
+                assertEquals(503, notReady.status(), notReady::toString);
+                assertEquals("DOWN", broker(notReady).getString("status", null), notReady::toString);
+            } finally {
+                redis.restart();
+            }
+
+            Reply healthy = awaitStatus(health, 200, Duration.ofSeconds(20));
+            assertEquals("UP", broker(healthy).getString("status", null), healthy::toString);
+
+            try (TestSocket fresh = TestSocket.connect(userSocket(user, null))) {
+                String id = publish(user, "{\"title\":\"Back\"}");
+                String text = fresh.next(FRAME);
+                assertEquals(id, parseObject(text).getString("id", null), () -> "a socket opened after recovery: " + text);
+                String kept = survivor.next(FRAME);
+                assertEquals(id, parseObject(kept).getString("id", null), () -> "a socket that lived through the outage: " + kept);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- helpers
+
+    /** An HTTP answer, with its body as text: failure messages show all of it. */
+    private record Reply(URI uri, int status, java.net.http.HttpHeaders headers, String body) {
+
+        String contentType() {
+            return header("Content-Type").orElse("");
+        }
+
+        Optional<String> header(String name) {
+            return headers.firstValue(name);
+        }
+
+        JsonObject json() {
+            return parseObject(body);
+        }
+
+        JsonArray jsonArray() {
+            return parse(body, JsonReader::readArray);
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + contentType() + " " + (body.length() > 500 ? body.substring(0, 500) + "…" : body)
+                    + " (from " + uri + ")";
+        }
+    }
+
+    private static void assertProblem(int status, Reply reply, String what) {
+        assertEquals(status, reply.status(), () -> what + ": " + reply);
+        assertNotEquals(500, reply.status(), () -> what + ": " + reply);
+        assertTrue(reply.contentType().startsWith("application/problem+json"), () -> what + ": " + reply);
+        JsonObject problem = reply.json();
+        assertEquals(status, problem.getInt("status", -1), () -> what + ": " + reply);
+        assertFalse(problem.getString("detail", "").isBlank(), () -> what + ": detail missing in " + reply);
+    }
+
+    private URI ws(String path) {
+        return URI.create(base.toExternalForm().replaceFirst("^http", "ws")).resolve(path);
+    }
+
+    private URI userSocket(String user, String since) {
+        return ws("ws/notifications/" + user + (since == null ? "" : "?since=" + since));
+    }
+
+    /** Payara's own endpoints (MicroProfile Health) live at the server root, not under the context root. */
+    private URI root(String path) {
+        return URI.create(base.toExternalForm()).resolve("/" + path);
+    }
+
+    private URI http(String path) {
+        return URI.create(base.toExternalForm()).resolve(path);
+    }
+
+    private static String freshUser() {
+        return "u-" + UUID.randomUUID();
+    }
+
+    private Reply post(String path, String json) {
+        return send(path, "application/json", json);
+    }
+
+    private Reply send(String path, String contentType, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(http(path))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return exchange(request.build());
+    }
+
+    private Reply get(String path) {
+        return get(http(path));
+    }
+
+    private static Reply get(URI uri) {
+        return exchange(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build());
+    }
+
+    private static Reply exchange(HttpRequest request) {
+        try {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Reply(request.uri(), response.statusCode(), response.headers(), response.body());
+        } catch (IOException e) {
+            throw new AssertionError(request.method() + " " + request.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Polls {@code uri} until it answers {@code status}, with a short pause between probes; bounded by {@code within}. */
+    private static Reply awaitStatus(URI uri, int status, Duration within) {
+        Instant deadline = Instant.now().plus(within);
+        Reply last = get(uri);
+        while (last.status() != status) {
+            if (Instant.now().isAfter(deadline)) {
+                fail(uri + " did not answer " + status + " within " + within + "; last answer: " + last);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            last = get(uri);
+        }
+        return last;
+    }
+
+    /** The {@code broker} check in a MicroProfile Health answer. */
+    private static JsonObject broker(Reply health) {
+        return health.json().getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                .filter(check -> "broker".equals(check.getString("name", null)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no check named broker in " + health));
+    }
+
+    /** Publishes to a user, asserting the 202; returns the id. */
+    private String publish(String user, String json) {
+        Reply reply = post("notify/" + user, json);
+        assertEquals(202, reply.status(), () -> "publish " + json + ": " + reply);
+        return reply.json().getString("id");
+    }
+
+    private String publishNumbered(String user, int n) {
+        return publish(user, "{\"title\":\"Numbered\",\"n\":" + n + "}");
+    }
+
+    private static List<Integer> numbers(Reply history) {
+        assertEquals(200, history.status(), history::toString);
+        return history.jsonArray().getValuesAs(JsonObject.class).stream().map(o -> o.getInt("n")).toList();
+    }
+
+    private static JsonObject parseObject(String text) {
+        return parse(text, JsonReader::readObject);
+    }
+
+    private static <T> T parse(String text, Function<JsonReader, T> read) {
+        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+            return read.apply(reader);
+        } catch (JsonException e) {
+            throw new AssertionError("not the JSON expected: " + text, e);
+        }
+    }
+
+    private static Instant instant(String text, String frame) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new AssertionError("ts is not an ISO-8601 UTC instant: " + frame, e);
+        }
+    }
+
+    private static long millis(String id) {
+        return Long.parseLong(id.substring(0, id.indexOf('-')));
+    }
+
+    /** Stream ids compare by time, then by sequence. */
+    private static int compareIds(String a, String b) {
+        String[] x = a.split("-");
+        String[] y = b.split("-");
+        int byMillis = Long.compare(Long.parseLong(x[0]), Long.parseLong(y[0]));
+        return byMillis != 0 ? byMillis : Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1]));
+    }
+
+    private static String failureOf(Future<?> future) {
+        if (!future.isDone()) {
+            return "still running";
+        }
+        try {
+            future.get(0, TimeUnit.SECONDS);
+            return "done";
+        } catch (ExecutionException e) {
+            return "failed: " + e.getCause();
+        } catch (InterruptedException | TimeoutException | java.util.concurrent.CancellationException e) {
+            return String.valueOf(e);
+        }
+    }
+}
