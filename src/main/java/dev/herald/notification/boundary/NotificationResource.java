@@ -1,6 +1,7 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
+import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
@@ -23,21 +24,49 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** The seed's routes: publish to everyone or to one user, and read a user's history. */
 @Path("/")
 @ApplicationScoped
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "Bad userId, limit or after; a body that is not a JSON object or sets id/ts",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "503", description = "The broker (Redis) is unreachable: nothing was stored or sent; retry",
+        headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 public class NotificationResource {
 
     /** The 202 answer to a publish. */
-    public record Accepted(String detail, String id) {
+    @Schema(name = "Accepted")
+    public record Accepted(
+            @Schema(example = "Notification sent to user 42") String detail,
+            @Schema(description = "The notification's id: resume from it with ?since=", example = "1795521056811-0") String id) {
     }
+
+    private static final String NOTIFICATION_EXAMPLE = """
+            {"title": "New Order", "message": "Order #12345 placed", "user_id": 42}""";
+    private static final String HISTORY_EXAMPLE = """
+            [{"id": "1795521056811-0", "ts": "2026-11-24T11:50:56.811Z", "title": "New Order", "message": "Order #12345 placed"}]""";
+
+    private static final String USER_ID = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
 
     @Inject
     Broker broker;
+
+    @Inject
+    Telemetry telemetry;
 
     @Inject
     @ConfigProperty(name = "herald.max-payload-bytes")
@@ -50,28 +79,68 @@ public class NotificationResource {
     @POST
     @Path("notify")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response broadcast(InputStream body, @jakarta.ws.rs.core.Context HttpHeaders headers) {
-        Notification sent = broker.publish(Stream.BROADCAST, payload(body, headers));
+    @Operation(summary = "Publish to everyone",
+            description = "Stores the object in the broadcast history and sends it to every client on /ws/notifications.")
+    @RequestBody(required = true, description = "Any JSON object without top-level \"id\" or \"ts\"; every field reaches clients unchanged",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT),
+                    examples = @ExampleObject(name = "seed", value = NOTIFICATION_EXAMPLE)))
+    @APIResponse(responseCode = "202", description = "Stored and published",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Accepted.class)))
+    @APIResponse(responseCode = "413", description = "Body larger than herald.max-payload-bytes",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "Content-Type is not application/json",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response broadcast(@Parameter(hidden = true) InputStream body, @jakarta.ws.rs.core.Context HttpHeaders headers) {
+        Notification sent = publish(Stream.BROADCAST, payload(body, headers));
         return Response.accepted(new Accepted("Notification queued", sent.id().toString())).build();
     }
 
     @POST
     @Path("notify/{userId}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response notifyUser(@PathParam("userId") String userId, InputStream body,
+    @Operation(summary = "Publish to one user",
+            description = "Stores the object in the user's history and sends it to every open session of that user "
+                    + "on /ws/notifications/{userId}.")
+    @RequestBody(required = true, description = "Any JSON object without top-level \"id\" or \"ts\"; every field reaches clients unchanged",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT),
+                    examples = @ExampleObject(name = "seed", value = NOTIFICATION_EXAMPLE)))
+    @APIResponse(responseCode = "202", description = "Stored and published",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Accepted.class)))
+    @APIResponse(responseCode = "413", description = "Body larger than herald.max-payload-bytes",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "Content-Type is not application/json",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
+                               @Parameter(hidden = true) InputStream body,
                                @jakarta.ws.rs.core.Context HttpHeaders headers) {
         Stream stream = userStream(userId);
-        Notification sent = broker.publish(stream, payload(body, headers));
+        Notification sent = publish(stream, payload(body, headers));
         return Response.accepted(new Accepted("Notification sent to user " + userId, sent.id().toString())).build();
     }
 
     @GET
     @Path("history/{userId}")
-    public String history(@PathParam("userId") String userId, @QueryParam("limit") String limit,
-                          @QueryParam("after") String after) {
+    @Operation(summary = "A user's stored notifications, oldest first",
+            description = "Without after: the newest `limit`. With after: the first `limit` after that id (page forward).")
+    @APIResponse(responseCode = "200", description = "The frames clients received, oldest first",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class),
+                    examples = @ExampleObject(name = "history", value = HISTORY_EXAMPLE)))
+    public String history(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
+                          @QueryParam("limit") @Parameter(description = "1 to herald.history.size (the default)",
+                                  schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
+                          @QueryParam("after") @Parameter(description = "an id: return what came after it",
+                                  example = "1795521056811-0") String after) {
         return broker.history(userStream(userId), afterId(after), limit(limit)).stream()
                 .map(Notification::frame)
                 .collect(Collectors.joining(",", "[", "]"));
+    }
+
+    private Notification publish(Stream stream, Payload payload) {
+        long start = System.nanoTime();
+        Notification sent = broker.publish(stream, payload);
+        telemetry.published(stream, Duration.ofNanos(System.nanoTime() - start));
+        return sent;
     }
 
     private static Stream userStream(String userId) {

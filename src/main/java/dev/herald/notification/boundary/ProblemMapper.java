@@ -1,8 +1,6 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.BrokerUnavailableException;
-import jakarta.json.Json;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
@@ -15,7 +13,6 @@ import java.lang.System.Logger.Level;
 @Provider
 public class ProblemMapper implements ExceptionMapper<Exception> {
 
-    static final String PROBLEM_JSON = "application/problem+json";
     private static final System.Logger LOG = System.getLogger(ProblemMapper.class.getName());
 
     @Context
@@ -37,16 +34,10 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
     }
 
     private Response problem(Response.ResponseBuilder response, int status, String detail) {
-        JsonObjectBuilder body = Json.createObjectBuilder()
-                .add("type", "about:blank")
-                .add("title", Response.Status.Family.familyOf(status) == Response.Status.Family.OTHER
-                        ? "Error" : reasonPhrase(status))
-                .add("status", status)
-                .add("detail", detail == null ? reasonPhrase(status) : detail);
-        if (uriInfo != null) {
-            body.add("instance", uriInfo.getRequestUri().getRawPath());
-        }
-        return response.status(status).entity(body.build().toString()).type(PROBLEM_JSON).build();
+        Problem problem = new Problem("about:blank", reasonPhrase(status), status,
+                detail == null ? reasonPhrase(status) : detail,
+                uriInfo == null ? null : uriInfo.getRequestUri().getRawPath());
+        return response.status(status).entity(problem.toJson()).type(Problem.MEDIA_TYPE).build();
     }
 
     private static String reasonPhrase(int status) {

@@ -5,6 +5,8 @@ import dev.herald.notification.control.BrokerUnavailableException;
 import dev.herald.notification.control.HistoryGapException;
 import dev.herald.notification.control.Outbox;
 import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.control.Telemetry;
+import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import jakarta.annotation.Resource;
@@ -35,6 +37,9 @@ public class SocketSessions {
     SessionRegistry registry;
 
     @Inject
+    Telemetry telemetry;
+
+    @Inject
     @ConfigProperty(name = "herald.websocket.queue-size")
     int queueSize;
 
@@ -53,20 +58,24 @@ public class SocketSessions {
             stream = userId == null ? Stream.BROADCAST : Stream.user(userId);
             since = since(session);
         } catch (IllegalArgumentException e) {
+            LOG.log(Level.INFO, "Refused session {0}: {1}", session.getId(), e.getMessage());
             close(session, POLICY_VIOLATION, e.getMessage());
             return;
         }
         session.getAsyncRemote().setSendTimeout(sendTimeout.toMillis());
         try {
-            Outbox outbox = registry.open(stream, since, new SessionPeer(session, executor), queueSize);
+            Outbox outbox = registry.open(stream, since, new SessionPeer(session, executor, telemetry), queueSize);
             session.getUserProperties().put(OUTBOX, outbox);
             if (!session.isOpen()) {
                 registry.unregister(outbox);
             }
-            LOG.log(Level.DEBUG, "Session {0} opened on {1}", session.getId(), stream.name());
+            LOG.log(Level.INFO, "Session {0} opened on {1}{2}", session.getId(), stream.name(),
+                    since == null ? "" : " since " + since);
         } catch (HistoryGapException e) {
+            LOG.log(Level.INFO, "Refused session {0} on {1}: {2}", session.getId(), stream.name(), e.getMessage());
             close(session, Outbox.HISTORY_GAP, e.getMessage());
         } catch (BrokerUnavailableException e) {
+            LOG.log(Level.WARNING, "Refused session {0} on {1}: {2}", session.getId(), stream.name(), e.getMessage());
             close(session, Outbox.TRY_AGAIN_LATER, "broker unavailable; reconnect later");
         }
     }
@@ -84,11 +93,25 @@ public class SocketSessions {
     }
 
     void closed(Session session, CloseReason reason) {
+        int code = reason.getCloseCode().getCode();
+        telemetry.sessionClosed(closeReason(code));
         if (session.getUserProperties().remove(OUTBOX) instanceof Outbox outbox) {
             registry.unregister(outbox);
-            LOG.log(Level.DEBUG, "Session {0} closed: {1} {2}", session.getId(),
-                    reason.getCloseCode().getCode(), reason.getReasonPhrase());
+            LOG.log(Level.INFO, "Session {0} on {1} closed: {2} {3}", session.getId(), outbox.stream().name(),
+                    String.valueOf(code), reason.getReasonPhrase());
         }
+    }
+
+    /** The metric's reason for a close code: a fixed, small set (README, "Metrics"). */
+    static String closeReason(int code) {
+        return switch (code) {
+            case 1000, 1001, 1005 -> "normal";
+            case 1008 -> "invalid";
+            case 1013 -> "unavailable";
+            case Outbox.HISTORY_GAP -> "gap";
+            case Outbox.SLOW_CONSUMER -> "slow";
+            default -> "error";
+        };
     }
 
     void failed(Session session, Throwable error) {
@@ -119,12 +142,19 @@ public class SocketSessions {
     }
 
     /** Sends through the session's async remote; closes on the managed executor, never on the caller's thread. */
-    private record SessionPeer(Session session, Executor executor) implements Outbox.Peer {
+    private record SessionPeer(Session session, Executor executor, Telemetry telemetry) implements Outbox.Peer {
 
         @Override
-        public void send(String text, Consumer<Throwable> done) {
+        public void send(Notification notification, Consumer<Throwable> done) {
             try {
-                session.getAsyncRemote().sendText(text, result -> done.accept(result.isOK() ? null : result.getException()));
+                session.getAsyncRemote().sendText(notification.frame(), result -> {
+                    if (result.isOK()) {
+                        telemetry.delivered(notification);
+                        done.accept(null);
+                    } else {
+                        done.accept(result.getException());
+                    }
+                });
             } catch (IllegalStateException e) {
                 done.accept(e);
             }

@@ -28,6 +28,11 @@ public interface Broker extends AutoCloseable {
     /** True when the broker answers and live delivery is subscribed. */
     boolean isReady();
 
+    /** False only when live delivery stopped for good without being closed: the node must be restarted. */
+    default boolean isAlive() {
+        return true;
+    }
+
     @Override
     void close();
 

@@ -27,8 +27,8 @@ public final class Outbox {
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
     public interface Peer {
-        /** Sends one text frame asynchronously; {@code done} gets null or the failure. */
-        void send(String text, Consumer<Throwable> done);
+        /** Sends the notification's frame asynchronously; {@code done} gets null or the failure. */
+        void send(Notification notification, Consumer<Throwable> done);
 
         /** Closes the connection with a code and a reason; must not block. */
         void close(int code, String reason);
@@ -37,7 +37,7 @@ public final class Outbox {
     private final Stream stream;
     private final Peer peer;
     private final int capacity;
-    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final ArrayDeque<Notification> queue = new ArrayDeque<>();
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
     private int holds = 1;
@@ -116,7 +116,7 @@ public final class Outbox {
             return false;
         }
         lastId = notification.id();
-        queue.addLast(notification.frame());
+        queue.addLast(notification);
         if (queue.size() > capacity) {
             overflow();
             return false;
@@ -138,16 +138,16 @@ public final class Outbox {
      */
     private void drain() {
         while (true) {
-            String frame;
+            Notification next;
             synchronized (this) {
-                frame = closed ? null : queue.pollFirst();
-                if (frame == null) {
+                next = closed ? null : queue.pollFirst();
+                if (next == null) {
                     sending = false;
                     return;
                 }
             }
             AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
-            peer.send(frame, failure -> {
+            peer.send(next, failure -> {
                 if (failure != null) {
                     close(1011, "send failed");
                     return;

@@ -82,6 +82,7 @@ final class RedisBroker implements Broker {
     private final JedisPooled pool;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Subscription subscription;
+    private volatile boolean subscriberRunning;
 
     RedisBroker(URI uri, int historySize, Executor executor) {
         if (!JedisURIHelper.isValid(uri)) {
@@ -164,7 +165,19 @@ final class RedisBroker implements Broker {
 
     @Override
     public void start(Listener listener) {
-        executor.execute(() -> subscribeUntilClosed(listener));
+        subscriberRunning = true;
+        executor.execute(() -> {
+            try {
+                subscribeUntilClosed(listener);
+            } finally {
+                subscriberRunning = false;
+            }
+        });
+    }
+
+    @Override
+    public boolean isAlive() {
+        return subscriberRunning || stopped.getCount() == 0;
     }
 
     /** The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. */
@@ -181,6 +194,8 @@ final class RedisBroker implements Broker {
             } catch (JedisException e) {
                 LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
                         e.getMessage(), backoff.toMillis());
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "Redis subscriber failed; reconnecting in " + backoff.toMillis() + " ms", e);
             } finally {
                 subscription = null;
             }

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -33,7 +34,9 @@ public class SessionRegistry implements Broker.Listener {
     private static final System.Logger LOG = System.getLogger(SessionRegistry.class.getName());
 
     private final ConcurrentMap<Stream, Set<Outbox>> byStream = new ConcurrentHashMap<>();
+    private final AtomicBoolean subscribedBefore = new AtomicBoolean();
     private Broker broker;
+    private Telemetry telemetry;
     private Executor executor;
 
     @Resource(lookup = BrokerProducer.EXECUTOR)
@@ -44,13 +47,14 @@ public class SessionRegistry implements Broker.Listener {
     }
 
     @Inject
-    SessionRegistry(Broker broker) {
+    SessionRegistry(Broker broker, Telemetry telemetry) {
         this.broker = broker;
+        this.telemetry = telemetry;
     }
 
     /** For tests: a registry without a container. */
     SessionRegistry(Broker broker, Executor executor) {
-        this.broker = broker;
+        this(broker, new Telemetry.None());
         this.executor = executor;
     }
 
@@ -118,6 +122,9 @@ public class SessionRegistry implements Broker.Listener {
      */
     @Override
     public void subscribed() {
+        if (subscribedBefore.getAndSet(true)) {
+            telemetry.resubscribed();
+        }
         List<Outbox> all = byStream.values().stream().flatMap(Set::stream).toList();
         if (all.isEmpty()) {
             return;

@@ -1,5 +1,6 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.Notification;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.ArrayList;
@@ -22,11 +23,11 @@ final class RecordingPeer implements Outbox.Peer {
     }
 
     @Override
-    public void send(String text, Consumer<Throwable> done) {
+    public void send(Notification notification, Consumer<Throwable> done) {
         synchronized (this) {
             inFlight++;
             maxInFlight = Math.max(maxInFlight, inFlight);
-            frames.add(text);
+            frames.add(notification.frame());
         }
         if (inline) {
             synchronized (this) {

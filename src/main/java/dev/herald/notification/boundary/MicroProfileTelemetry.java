@@ -1,0 +1,118 @@
+package dev.herald.notification.boundary;
+
+import dev.herald.notification.control.Broker;
+import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.control.Telemetry;
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Stream;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Alternative;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.Metadata;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.MetricUnits;
+import org.eclipse.microprofile.metrics.Tag;
+import org.eclipse.microprofile.metrics.Timer;
+import org.eclipse.microprofile.metrics.annotation.RegistryScope;
+
+/**
+ * Herald's metrics in MicroProfile Metrics (application scope, Prometheus text at the server's
+ * {@code /metrics}). The only class that uses MP Metrics types: where the API is missing (WildFly),
+ * CDI cannot load it and {@link Telemetry.None} is used instead. Names and tags are fixed and never
+ * carry a user id; README "Metrics" documents each.
+ */
+@Alternative
+@Priority(1)
+@ApplicationScoped
+public class MicroProfileTelemetry implements Telemetry {
+
+    static final String[] CLOSE_REASONS = {"normal", "invalid", "unavailable", "gap", "slow", "error"};
+
+    @Inject
+    @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)
+    MetricRegistry registry;
+
+    @Inject
+    SessionRegistry sessions;
+
+    @Inject
+    Broker broker;
+
+    private Counter publishedToUsers;
+    private Counter broadcast;
+    private Counter delivered;
+    private Counter resubscribes;
+    private Timer publishTime;
+    private Timer deliveryTime;
+    private final Map<String, Counter> closes = new ConcurrentHashMap<>();
+
+    /** Created at startup, so every metric is scraped (at zero) before anything happens. */
+    void createAtStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        // observing the event is what makes CDI create the bean now
+    }
+
+    @PostConstruct
+    void register() {
+        publishedToUsers = registry.counter(metadata("herald_notifications_published",
+                "Notifications stored and published, by kind (user or broadcast)"), new Tag("kind", "user"));
+        broadcast = registry.counter(metadata("herald_notifications_published",
+                "Notifications stored and published, by kind (user or broadcast)"), new Tag("kind", "broadcast"));
+        delivered = registry.counter(metadata("herald_notifications_delivered",
+                "Frames written to WebSocket sessions (one per session reached)"));
+        resubscribes = registry.counter(metadata("herald_subscriber_reconnects",
+                "Times the Redis subscriber subscribed again after losing its connection"));
+        for (String reason : CLOSE_REASONS) {
+            closes.put(reason, registry.counter(metadata("herald_sessions_closed",
+                    "WebSocket sessions closed, by reason"), new Tag("reason", reason)));
+        }
+        publishTime = registry.timer(Metadata.builder().withName("herald_publish")
+                .withDescription("From a publish request reaching Herald to the broker storing it")
+                .withUnit(MetricUnits.SECONDS).build());
+        deliveryTime = registry.timer(Metadata.builder().withName("herald_delivery")
+                .withDescription("From the broker storing a notification to its frame reaching a socket")
+                .withUnit(MetricUnits.SECONDS).build());
+        registry.gauge(metadata("herald_websocket_sessions", "Open WebSocket sessions on this node"),
+                sessions, SessionRegistry::openSessions);
+        registry.gauge(metadata("herald_subscriber_up",
+                "1 when the broker answers and live delivery is subscribed, else 0"),
+                broker, b -> b.isReady() ? 1 : 0);
+    }
+
+    private static Metadata metadata(String name, String description) {
+        return Metadata.builder().withName(name).withDescription(description).build();
+    }
+
+    @Override
+    public void published(Stream stream, Duration took) {
+        (stream.isBroadcast() ? broadcast : publishedToUsers).inc();
+        publishTime.update(took);
+    }
+
+    @Override
+    public void delivered(Notification notification) {
+        delivered.inc();
+        long millis = System.currentTimeMillis() - notification.id().millis();
+        deliveryTime.update(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    @Override
+    public void sessionClosed(String reason) {
+        Counter counter = closes.get(reason);
+        if (counter != null) {
+            counter.inc();
+        }
+    }
+
+    @Override
+    public void resubscribed() {
+        resubscribes.inc();
+    }
+}

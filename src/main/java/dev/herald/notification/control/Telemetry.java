@@ -1,0 +1,46 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Stream;
+import java.time.Duration;
+
+/**
+ * What Herald reports about itself. The MicroProfile Metrics implementation lives in one class
+ * ({@code boundary.MicroProfileTelemetry}) so the WAR still deploys where MP Metrics is missing; there
+ * this interface's no-op bean ({@link None}) is used.
+ */
+public interface Telemetry {
+
+    /** A notification was stored and published; {@code took} from the REST call to Redis' answer. */
+    void published(Stream stream, Duration took);
+
+    /** A frame reached a socket (its write completed). */
+    void delivered(Notification notification);
+
+    /** A session closed; {@code reason} is one of the documented low-cardinality reasons. */
+    void sessionClosed(String reason);
+
+    /** Live delivery was re-established after the subscriber lost Redis. */
+    void resubscribed();
+
+    /** Reports nothing: the default where MicroProfile Metrics is not available. */
+    @jakarta.enterprise.context.ApplicationScoped
+    class None implements Telemetry {
+
+        @Override
+        public void published(Stream stream, Duration took) {
+        }
+
+        @Override
+        public void delivered(Notification notification) {
+        }
+
+        @Override
+        public void sessionClosed(String reason) {
+        }
+
+        @Override
+        public void resubscribed() {
+        }
+    }
+}
