@@ -30,6 +30,8 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -41,7 +43,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoublePredicate;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -374,6 +378,76 @@ class HeraldIT {
         assertEquals(0, history.jsonArray().size(), () -> "nothing refused was stored: " + history);
     }
 
+    // ---------------------------------------------------------------------------------------- metrics
+
+    @Test
+    void metrics_count_publishes_deliveries_sessions_and_closes_as_traffic_happens() {
+        String user = freshUser();
+        Map<String, Double> before = metrics();
+        try (TestSocket laptop = TestSocket.connect(userSocket(user, null));
+             TestSocket phone = TestSocket.connect(userSocket(user, null))) {
+            awaitMetric("herald_websocket_sessions", value -> value >= 2);
+            for (int n = 0; n < 3; n++) {
+                publish(user, "{\"n\":" + n + "}");
+            }
+            for (int n = 0; n < 3; n++) {
+                laptop.next(FRAME);
+                phone.next(FRAME);
+            }
+            Map<String, Double> after = awaitMetrics("6 deliveries counted",
+                    m -> delta(before, m, "herald_notifications_delivered_total") >= 6);
+            assertEquals(3, delta(before, after, "herald_notifications_published_total{kind=\"user\"}"), after::toString);
+            assertEquals(0, delta(before, after, "herald_notifications_published_total{kind=\"broadcast\"}"), after::toString);
+            assertEquals(6, delta(before, after, "herald_notifications_delivered_total"), after::toString);
+            assertEquals(3, delta(before, after, "herald_publish_seconds_count"), after::toString);
+            assertEquals(6, delta(before, after, "herald_delivery_seconds_count"), after::toString);
+            assertTrue(delta(before, after, "herald_publish_seconds_sum") > 0, after::toString);
+            assertEquals(1, after.get("herald_subscriber_up"), after::toString);
+        }
+        Map<String, Double> closed = awaitMetrics("2 normal closes counted",
+                m -> delta(before, m, "herald_sessions_closed_total{reason=\"normal\"}") >= 2);
+        assertEquals(2, delta(before, closed, "herald_sessions_closed_total{reason=\"normal\"}"), closed::toString);
+        assertEquals(0, delta(before, closed, "herald_sessions_closed_total{reason=\"slow\"}"), closed::toString);
+    }
+
+    /** The application's metrics as Prometheus text: series (name plus labels other than mp_scope) to value. */
+    private Map<String, Double> metrics() {
+        Reply reply = get(root("metrics?scope=application"));
+        assertEquals(200, reply.status(), reply::toString);
+        Map<String, Double> series = new TreeMap<>();
+        for (String line : reply.body().split("\n")) {
+            if (line.startsWith("herald_")) {
+                int space = line.lastIndexOf(' ');
+                String name = line.substring(0, space).replace("mp_scope=\"application\",", "")
+                        .replace(",mp_scope=\"application\"", "").replace("{mp_scope=\"application\"}", "");
+                series.put(name, Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return series;
+    }
+
+    private Map<String, Double> awaitMetrics(String what, Predicate<Map<String, Double>> condition) {
+        Instant deadline = Instant.now().plus(FRAME);
+        Map<String, Double> current = metrics();
+        while (!condition.test(current)) {
+            if (Instant.now().isAfter(deadline)) {
+                fail("metrics never showed " + what + ": " + current);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+            current = metrics();
+        }
+        return current;
+    }
+
+    private void awaitMetric(String series, DoublePredicate condition) {
+        awaitMetrics(series, m -> m.containsKey(series) && condition.test(m.get(series)));
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
+        assertTrue(after.containsKey(series), () -> "no series " + series + " in " + after);
+        return after.get(series) - before.getOrDefault(series, 0.0);
+    }
+
     // ---------------------------------------------------------------------------------------- Redis outage
 
     @Test
@@ -383,6 +457,7 @@ class HeraldIT {
         Reply up = get(health);
         assertEquals(200, up.status(), () -> "healthy before the outage: " + up);
 
+        double reconnects = metrics().get("herald_subscriber_reconnects_total");
         try (TestSocket survivor = TestSocket.connect(userSocket(user, null))) {
             redis.kill();
             try {
@@ -396,12 +471,17 @@ class HeraldIT {
                 Reply notReady = get(root("health/ready"));
                 assertEquals(503, notReady.status(), notReady::toString);
                 assertEquals("DOWN", broker(notReady).getString("status", null), notReady::toString);
+                Map<String, Double> during = metrics();
+                assertEquals(0, during.get("herald_subscriber_up"), during::toString);
             } finally {
                 redis.restart();
             }
 
             Reply healthy = awaitStatus(health, 200, Duration.ofSeconds(20));
             assertEquals("UP", broker(healthy).getString("status", null), healthy::toString);
+            Map<String, Double> recovered = metrics();
+            assertEquals(1, recovered.get("herald_subscriber_up"), recovered::toString);
+            assertTrue(recovered.get("herald_subscriber_reconnects_total") > reconnects, recovered::toString);
 
             try (TestSocket fresh = TestSocket.connect(userSocket(user, null))) {
                 String id = publish(user, "{\"title\":\"Back\"}");
