@@ -302,6 +302,7 @@ class HeraldIT {
     void since_beyond_the_newest_id_closes_with_4410_and_bad_since_or_user_id_close_with_1008() {
         String user = freshUser();
         publish(user, "{\"title\":\"something to resume from\"}");
+        Map<String, Double> before = metrics();
 
         try (TestSocket future = TestSocket.connect(userSocket(user, "99999999999999-0"));
              TestSocket malformed = TestSocket.connect(userSocket(user, "abc"));
@@ -315,6 +316,11 @@ class HeraldIT {
                             () -> "broadcast since=abc: " + badBroadcastSince.closed().join()));
             assertFalse(future.awaitClose(FRAME).reason().isBlank(), "a close reason explains 4410");
         }
+        Map<String, Double> after = awaitMetrics("4 refused sessions counted",
+                m -> delta(before, m, "herald_sessions_closed_total{reason=\"invalid\"}") >= 3
+                        && delta(before, m, "herald_sessions_closed_total{reason=\"gap\"}") >= 1);
+        assertEquals(3, delta(before, after, "herald_sessions_closed_total{reason=\"invalid\"}"), after::toString);
+        assertEquals(1, delta(before, after, "herald_sessions_closed_total{reason=\"gap\"}"), after::toString);
     }
 
     // ---------------------------------------------------------------------------------------- history

@@ -3,6 +3,7 @@ package dev.herald.notification.boundary;
 import dev.herald.notification.control.BrokerUnavailableException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -18,14 +19,20 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
     @Context
     UriInfo uriInfo;
 
+    @Context
+    Request request;
+
     @Override
     public Response toResponse(Exception exception) {
         if (exception instanceof WebApplicationException web) {
             Response original = web.getResponse();
+            LOG.log(Level.INFO, "Refused {0} {1}: {2} {3}", request == null ? "" : request.getMethod(),
+                    uriInfo == null ? "" : uriInfo.getRequestUri().getRawPath(), original.getStatus(), web.getMessage());
             return problem(Response.fromResponse(original), original.getStatus(), web.getMessage());
         }
         if (exception instanceof BrokerUnavailableException) {
-            LOG.log(Level.WARNING, "Refused a request: {0}", exception.getMessage());
+            LOG.log(Level.WARNING, "Refused {0} {1}: 503 {2}", request == null ? "" : request.getMethod(),
+                    uriInfo == null ? "" : uriInfo.getRequestUri().getRawPath(), exception.getMessage());
             return problem(Response.status(503).header("Retry-After", "1"), 503,
                     "the broker (Redis) is unreachable; nothing was published; retry shortly");
         }
