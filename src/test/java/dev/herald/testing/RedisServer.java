@@ -77,6 +77,30 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process stops answering but its TCP connections stay up (a half-open broker). */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            int exit = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("kill -" + name + " exited with " + exit);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String command(String... args) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(2000);
@@ -111,6 +135,7 @@ public final class RedisServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (process != null) {
+            signal("CONT");
             kill();
         }
         File[] files = dir.toFile().listFiles();

@@ -1,6 +1,7 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
+import dev.herald.notification.control.SessionRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -22,6 +23,9 @@ public class BrokerHealth implements HealthCheck {
     Broker broker;
 
     @Inject
+    SessionRegistry sessions;
+
+    @Inject
     @ConfigProperty(name = "herald.broker")
     String engine;
 
@@ -37,7 +41,7 @@ public class BrokerHealth implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("broker")
-                .status(broker.isReady())
+                .status(broker.isReady() && !sessions.isClosing())
                 .withData("engine", engine)
                 .build();
     }

@@ -44,6 +44,10 @@ public class SocketSessions {
     int queueSize;
 
     @Inject
+    @ConfigProperty(name = "herald.websocket.queue-bytes")
+    long queueBytes;
+
+    @Inject
     @ConfigProperty(name = "herald.websocket.send-timeout")
     Duration sendTimeout;
 
@@ -62,9 +66,14 @@ public class SocketSessions {
             close(session, POLICY_VIOLATION, e.getMessage());
             return;
         }
+        if (registry.isClosing()) {
+            close(session, Outbox.GOING_AWAY, "server shutting down; connect to another node");
+            return;
+        }
         session.getAsyncRemote().setSendTimeout(sendTimeout.toMillis());
         try {
-            Outbox outbox = registry.open(stream, since, new SessionPeer(session, executor, telemetry), queueSize);
+            Outbox outbox = registry.open(stream, since, new SessionPeer(session, executor, telemetry),
+                    new Outbox.Limits(queueSize, queueBytes));
             session.getUserProperties().put(OUTBOX, outbox);
             if (!session.isOpen()) {
                 registry.unregister(outbox);

@@ -36,7 +36,8 @@ public final class Outbox {
 
     private final Stream stream;
     private final Peer peer;
-    private final int capacity;
+    private final Limits limits;
+    private long queuedChars;
     private final ArrayDeque<Notification> queue = new ArrayDeque<>();
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
@@ -44,12 +45,19 @@ public final class Outbox {
     private boolean sending;
     private boolean closed;
 
+    /**
+     * How much may wait for one session before it counts as too slow: frames, and their total size
+     * (in characters, which is bytes for ASCII frames).
+     */
+    public record Limits(int frames, long chars) {
+    }
+
     /** Starts held: nothing is sent before the first {@link #release(List)}. */
-    public Outbox(Stream stream, NotificationId after, Peer peer, int capacity) {
+    public Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
         this.stream = stream;
         this.lastId = after;
         this.peer = peer;
-        this.capacity = capacity;
+        this.limits = limits;
     }
 
     public Stream stream() {
@@ -71,7 +79,7 @@ public final class Outbox {
             if (holds > 0) {
                 held.add(notification);
                 startSending = false;
-                if (held.size() > capacity) {
+                if (held.size() > limits.frames()) {
                     overflow();
                 }
             } else {
@@ -117,7 +125,8 @@ public final class Outbox {
         }
         lastId = notification.id();
         queue.addLast(notification);
-        if (queue.size() > capacity) {
+        queuedChars += notification.frame().length();
+        if (queue.size() > limits.frames() || queuedChars > limits.chars()) {
             overflow();
             return false;
         }
@@ -129,7 +138,7 @@ public final class Outbox {
     }
 
     private void overflow() {
-        close(SLOW_CONSUMER, "too slow: more than " + capacity + " notifications waiting; reconnect with since=" + lastId);
+        close(SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=" + lastId);
     }
 
     /**
@@ -145,6 +154,7 @@ public final class Outbox {
                     sending = false;
                     return;
                 }
+                queuedChars -= next.frame().length();
             }
             AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
             peer.send(next, failure -> {

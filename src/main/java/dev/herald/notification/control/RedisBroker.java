@@ -40,6 +40,8 @@ final class RedisBroker implements Broker {
     private static final String CHANNEL_PREFIX = "herald:live:";
     private static final String ENTRY_FIELD = "p";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Duration PING_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
     /**
      * Appends, trims and publishes as one step: {@code <id> <payload>} on the channel, the id returned.
@@ -173,6 +175,7 @@ final class RedisBroker implements Broker {
                 subscriberRunning = false;
             }
         });
+        executor.execute(this::watchUntilClosed);
     }
 
     @Override
@@ -184,23 +187,25 @@ final class RedisBroker implements Broker {
     private void subscribeUntilClosed(Listener listener) {
         Duration backoff = Duration.ofMillis(100);
         while (stopped.getCount() > 0) {
-            Subscription current = new Subscription(listener);
-            subscription = current;
             try (Jedis jedis = new Jedis(address, clientConfig)) {
-                if (stopped.getCount() == 0) {
-                    return;
+                Subscription current = new Subscription(listener, jedis);
+                subscription = current;
+                try {
+                    if (stopped.getCount() == 0) {
+                        return;
+                    }
+                    jedis.psubscribe(current, CHANNEL_PREFIX + "*");
+                } finally {
+                    subscription = null;
                 }
-                jedis.psubscribe(current, CHANNEL_PREFIX + "*");
+                if (current.wasSubscribed) {
+                    backoff = Duration.ofMillis(100);
+                }
             } catch (JedisException e) {
                 LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
                         e.getMessage(), backoff.toMillis());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "Redis subscriber failed; reconnecting in " + backoff.toMillis() + " ms", e);
-            } finally {
-                subscription = null;
-            }
-            if (current.wasSubscribed) {
-                backoff = Duration.ofMillis(100);
             }
             try {
                 if (stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -214,24 +219,81 @@ final class RedisBroker implements Broker {
         }
     }
 
+    /**
+     * A subscribed connection blocks in a read with no timeout, so a Redis that stops answering while
+     * the TCP connection stays up (paused, half-open) would never be noticed. Every second this pings
+     * the subscription; a connection silent for {@link #SILENCE_LIMIT} is dropped, which sends the
+     * subscriber loop into its reconnect-and-catch-up path.
+     */
+    private void watchUntilClosed() {
+        try {
+            while (!stopped.await(PING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+                Subscription current = subscription;
+                if (current == null) {
+                    continue;
+                }
+                if (current.silentFor().compareTo(SILENCE_LIMIT) > 0) {
+                    LOG.log(Level.WARNING, "Redis subscriber heard nothing for {0} ms; dropping the connection",
+                            current.silentFor().toMillis());
+                    current.drop();
+                } else if (current.isSubscribed()) {
+                    current.pingQuietly();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** One connection's subscription; its callbacks run on the subscriber thread and must stay trivial. */
     private static final class Subscription extends JedisPubSub {
         private final Listener listener;
+        private final Jedis jedis;
+        private volatile long lastHeard = System.nanoTime();
         volatile boolean wasSubscribed;
 
-        Subscription(Listener listener) {
+        Subscription(Listener listener, Jedis jedis) {
             this.listener = listener;
+            this.jedis = jedis;
+        }
+
+        Duration silentFor() {
+            return Duration.ofNanos(System.nanoTime() - lastHeard);
+        }
+
+        void pingQuietly() {
+            try {
+                ping();
+            } catch (JedisException e) {
+                LOG.log(Level.DEBUG, "Ping on the subscriber connection failed", e);
+            }
+        }
+
+        /** Closes the socket under the blocked subscriber thread, which then reconnects. */
+        void drop() {
+            try {
+                jedis.disconnect();
+            } catch (JedisException e) {
+                LOG.log(Level.DEBUG, "Dropping the subscriber connection failed", e);
+            }
         }
 
         @Override
         public void onPSubscribe(String pattern, int subscribedChannels) {
+            lastHeard = System.nanoTime();
             wasSubscribed = true;
             LOG.log(Level.INFO, "Redis subscriber subscribed to {0}", pattern);
             listener.subscribed();
         }
 
         @Override
+        public void onPong(String pattern) {
+            lastHeard = System.nanoTime();
+        }
+
+        @Override
         public void onPMessage(String pattern, String channel, String message) {
+            lastHeard = System.nanoTime();
             int space = message.indexOf(' ');
             try {
                 Stream stream = Stream.named(channel.substring(CHANNEL_PREFIX.length()));
@@ -245,7 +307,7 @@ final class RedisBroker implements Broker {
     @Override
     public boolean isReady() {
         Subscription current = subscription;
-        if (current == null || !current.isSubscribed()) {
+        if (current == null || !current.isSubscribed() || current.silentFor().compareTo(SILENCE_LIMIT) > 0) {
             return false;
         }
         try {

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -34,13 +36,20 @@ public class SessionRegistry implements Broker.Listener {
     private static final System.Logger LOG = System.getLogger(SessionRegistry.class.getName());
 
     private final ConcurrentMap<Stream, Set<Outbox>> byStream = new ConcurrentHashMap<>();
+    private static final int CLOSE_STEPS = 20;
+
     private final AtomicBoolean subscribedBefore = new AtomicBoolean();
+    private volatile boolean closing;
     private Broker broker;
     private Telemetry telemetry;
     private Executor executor;
 
     @Resource(lookup = BrokerProducer.EXECUTOR)
     ManagedExecutorService managedExecutor;
+
+    @Inject
+    @ConfigProperty(name = "herald.shutdown.close-window")
+    Duration closeWindow = Duration.ZERO;
 
     protected SessionRegistry() {
         // for CDI
@@ -69,9 +78,9 @@ public class SessionRegistry implements Broker.Listener {
      * {@code since}, {@link BrokerUnavailableException} when the broker cannot be read; nothing is
      * registered then.
      */
-    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, int capacity) {
+    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, Outbox.Limits limits) {
         NotificationId from = since != null ? since : broker.replay(stream, null).lastGenerated();
-        Outbox outbox = new Outbox(stream, from, peer, capacity);
+        Outbox outbox = new Outbox(stream, from, peer, limits);
         register(outbox);
         try {
             Broker.Replay replay = broker.replay(stream, from);
@@ -157,10 +166,30 @@ public class SessionRegistry implements Broker.Listener {
         });
     }
 
+    /** True once the node is shutting down: new sessions are turned away with 1001. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /**
+     * Graceful shutdown: refuse new sessions, then close the open ones with 1001 ("reconnect with since")
+     * spread over {@code herald.shutdown.close-window}, so clients do not all reconnect at the same instant.
+     * Live delivery continues to the sessions not yet closed.
+     */
     @PreDestroy
     void closeAll() {
-        byStream.values().stream().flatMap(Set::stream)
-                .forEach(outbox -> outbox.close(Outbox.GOING_AWAY, "server shutting down; reconnect with since"));
+        closing = true;
+        List<Outbox> open = byStream.values().stream().flatMap(Set::stream).toList();
+        LOG.log(Level.INFO, "Shutting down: closing {0} session(s) over {1} ms", open.size(), closeWindow.toMillis());
+        int steps = (int) Math.min(open.size(), CLOSE_STEPS);
+        for (int step = 0; step < steps; step++) {
+            if (step > 0) {
+                LockSupport.parkNanos(closeWindow.toNanos() / steps);
+            }
+            for (Outbox outbox : open.subList(open.size() * step / steps, open.size() * (step + 1) / steps)) {
+                outbox.close(Outbox.GOING_AWAY, "server shutting down; reconnect with since");
+            }
+        }
         byStream.clear();
     }
 }

@@ -18,6 +18,10 @@ class OutboxTest {
         return Notification.of(USER, new NotificationId(1000, sequence), "{\"n\":" + sequence + "}");
     }
 
+    static Outbox.Limits frames(int frames) {
+        return new Outbox.Limits(frames, Long.MAX_VALUE);
+    }
+
     static List<Integer> sequences(RecordingPeer peer) {
         return peer.frames.stream().map(f -> Integer.parseInt(f.replaceAll(".*\"n\":(\\d+)}", "$1"))).toList();
     }
@@ -25,7 +29,7 @@ class OutboxTest {
     @Test
     void sendsNothingBeforeTheFirstRelease() {
         RecordingPeer peer = new RecordingPeer(true);
-        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 10);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10));
         outbox.deliver(n(1));
         assertEquals(List.of(), peer.frames);
         outbox.release(List.of());
@@ -35,7 +39,7 @@ class OutboxTest {
     @Test
     void replayThenHeldLiveNotificationsWithoutGapOrDuplicate() {
         RecordingPeer peer = new RecordingPeer(true);
-        Outbox outbox = new Outbox(USER, new NotificationId(1000, 2), peer, 100);
+        Outbox outbox = new Outbox(USER, new NotificationId(1000, 2), peer, frames(100));
         // published while the replay was read: 5 and 6 are both in the replay and live, 7 only live
         outbox.deliver(n(5));
         outbox.deliver(n(6));
@@ -49,7 +53,7 @@ class OutboxTest {
     @Test
     void skipsReplayedEntriesAtOrBeforeTheResumePoint() {
         RecordingPeer peer = new RecordingPeer(true);
-        Outbox outbox = new Outbox(USER, new NotificationId(1000, 4), peer, 100);
+        Outbox outbox = new Outbox(USER, new NotificationId(1000, 4), peer, frames(100));
         outbox.release(List.of(n(3), n(4), n(5)));
         assertEquals(List.of(5), sequences(peer));
         assertEquals(new NotificationId(1000, 5), outbox.lastId());
@@ -58,7 +62,7 @@ class OutboxTest {
     @Test
     void nestedHoldsReleaseLiveOnlyAfterTheLastRelease() {
         RecordingPeer peer = new RecordingPeer(true);
-        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 100);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(100));
         outbox.hold();                      // the broker resubscribed while the session was opening
         outbox.deliver(n(4));
         outbox.release(List.of(n(1), n(2)));  // the session's own replay
@@ -70,7 +74,7 @@ class OutboxTest {
     @Test
     void oneSendInFlightAndOrderKeptWhenCompletionsComeLater() {
         RecordingPeer peer = new RecordingPeer(false);
-        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 100);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(100));
         outbox.release(List.of());
         IntStream.rangeClosed(1, 50).forEach(i -> outbox.deliver(n(i)));
         assertEquals(List.of(1), sequences(peer), "the second frame waits for the first to complete");
@@ -82,7 +86,7 @@ class OutboxTest {
     @Test
     void inlineCompletionsDoNotGrowTheStack() {
         RecordingPeer peer = new RecordingPeer(true);
-        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 200_000);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(200_000));
         List<Notification> many = IntStream.rangeClosed(1, 100_000).mapToObj(OutboxTest::n).toList();
         outbox.release(many);
         assertEquals(100_000, peer.frames.size());
@@ -91,7 +95,7 @@ class OutboxTest {
     @Test
     void aClientThatStopsReadingIsClosedAsSlowWithItsResumePoint() {
         RecordingPeer peer = new RecordingPeer(false);
-        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 3);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(3));
         outbox.release(List.of());
         IntStream.rangeClosed(1, 5).forEach(i -> outbox.deliver(n(i)));  // 1 in flight, 2..4 queued, 5 overflows
         assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
@@ -104,8 +108,21 @@ class OutboxTest {
     @Test
     void tooManyHeldNotificationsAlsoCloseAsSlow() {
         RecordingPeer peer = new RecordingPeer(true);
-        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, 2);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(2));
         IntStream.rangeClosed(1, 3).forEach(i -> outbox.deliver(n(i)));
+        assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
+    }
+
+    @Test
+    void tooManyQueuedCharactersAlsoCloseAsSlow() {
+        String payload = "{\"text\":\"" + "x".repeat(80) + "\"}";
+        int frameLength = Notification.of(USER, new NotificationId(1000, 1), payload).frame().length();
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, new Outbox.Limits(1000, 2L * frameLength));
+        outbox.release(List.of());
+        IntStream.rangeClosed(1, 3).forEach(i -> outbox.deliver(Notification.of(USER, new NotificationId(1000, i), payload)));
+        assertEquals(0, peer.closeCode, "one frame in flight, two waiting: exactly the limit");
+        outbox.deliver(Notification.of(USER, new NotificationId(1000, 4), payload));
         assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
     }
 }

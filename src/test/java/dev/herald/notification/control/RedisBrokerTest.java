@@ -74,4 +74,21 @@ class RedisBrokerTest extends BrokerContract {
         Notification sent = broker.publish(user, new Payload("{\"back\":true}"));
         assertEquals(sent, live.next());
     }
+
+    @Test
+    void aPausedRedisIsNoticedWithinFiveSecondsAndLiveDeliveryResumesAfter() throws InterruptedException {
+        long start = System.nanoTime();
+        redis.pause();
+        try {
+            Await.until("not ready while Redis is paused", Duration.ofSeconds(5), () -> !broker.isReady());
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) <= 0);
+            assertThrows(BrokerUnavailableException.class, () -> broker.publish(user, new Payload("{}")));
+        } finally {
+            redis.resume();
+        }
+        assertNotNull(live.subscriptions.poll(15, TimeUnit.SECONDS), "subscribed again after Redis resumed");
+        Await.until("ready again", Duration.ofSeconds(15), broker::isReady);
+        Notification sent = broker.publish(user, new Payload("{\"resumed\":true}"));
+        assertEquals(sent, live.next());
+    }
 }

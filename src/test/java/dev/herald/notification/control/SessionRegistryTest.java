@@ -47,7 +47,7 @@ class SessionRegistryTest {
 
     private RecordingPeer open(Stream stream, NotificationId since) {
         RecordingPeer peer = new RecordingPeer(true);
-        registry.open(stream, since, peer, 10_000);
+        registry.open(stream, since, peer, OutboxTest.frames(10_000));
         return peer;
     }
 
@@ -94,7 +94,7 @@ class SessionRegistryTest {
         Notification first = publish(Stream.user("42"), 1);
         IntStream.rangeClosed(2, 5).forEach(i -> publish(Stream.user("42"), i));
         RecordingPeer peer = new RecordingPeer(true);
-        assertThrows(HistoryGapException.class, () -> registry.open(Stream.user("42"), first.id(), peer, 10));
+        assertThrows(HistoryGapException.class, () -> registry.open(Stream.user("42"), first.id(), peer, OutboxTest.frames(10)));
         assertEquals(0, registry.openSessions());
         assertEquals(List.of(), peer.frames);
     }
@@ -148,5 +148,19 @@ class SessionRegistryTest {
             Await.until("6 broadcasts arrived", Duration.ofSeconds(20), () -> everyone.frames.size() >= 6);
             assertEquals(List.of(100, 200, 300, 400, 500, 600), OutboxTest.sequences(everyone));
         }
+    }
+
+    @Test
+    void shuttingDownClosesEverySessionWithGoingAwaySpreadOverTheWindow() {
+        start(new MemoryBroker(100));
+        registry.closeWindow = Duration.ofMillis(200);
+        List<RecordingPeer> peers = IntStream.range(0, 40).mapToObj(i -> open(Stream.user("u" + i), null)).toList();
+        long started = System.nanoTime();
+        registry.closeAll();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(registry.isClosing());
+        assertEquals(0, registry.openSessions());
+        peers.forEach(peer -> assertEquals(Outbox.GOING_AWAY, peer.closeCode));
+        assertTrue(took.compareTo(Duration.ofMillis(150)) >= 0, "closes were spread, not all at once: " + took);
     }
 }
