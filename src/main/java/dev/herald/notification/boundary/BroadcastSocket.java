@@ -1,15 +1,21 @@
 package dev.herald.notification.boundary;
 
+import dev.herald.security.boundary.HandshakeConfigurator;
+import dev.herald.security.boundary.HandshakeTokens;
+import jakarta.enterprise.context.Dependent;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.OnClose;
 import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
 /** Every broadcast notification ({@code POST /notify}); {@code ?since=<id>} works here too. */
-@ServerEndpoint("/ws/notifications")
+@Dependent // a bean-defining annotation: Open Liberty injects into endpoints with a custom configurator only then
+@ServerEndpoint(value = "/ws/notifications", configurator = HandshakeConfigurator.class,
+        subprotocols = HandshakeTokens.SUBPROTOCOL)
 public class BroadcastSocket {
 
     @Inject
@@ -18,6 +24,12 @@ public class BroadcastSocket {
     @OnOpen
     public void open(Session session) {
         sessions.open(session, null);
+    }
+
+    /** Clients have nothing to say; a message is read (within herald.websocket.max-frame-bytes) and ignored. */
+    @OnMessage
+    public void message(String text) {
+        // nothing to do
     }
 
     @OnClose

@@ -34,7 +34,7 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
 @ApplicationScoped
 public class MicroProfileTelemetry implements Telemetry {
 
-    static final String[] CLOSE_REASONS = {"normal", "invalid", "unavailable", "gap", "slow", "error"};
+    static final String[] CLOSE_REASONS = {"normal", "invalid", "unavailable", "gap", "slow", "expired", "limit", "error"};
 
     @Inject
     @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)

@@ -6,6 +6,8 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
+import dev.herald.security.boundary.Guard;
+import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
@@ -18,9 +20,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,12 +40,18 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 
 /** The seed's routes: publish to everyone or to one user, and read a user's history. */
 @Path("/")
 @ApplicationScoped
 @Produces(MediaType.APPLICATION_JSON)
+@SecurityRequirement(name = "jwt")
 @APIResponse(responseCode = "400", description = "Bad userId, limit or after; a body that is not a JSON object or sets id/ts",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "401", description = "No valid bearer token",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "403", description = "The token's user may not do this (group, or another user's history)",
         content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
 @APIResponse(responseCode = "503", description = "The broker (Redis) is unreachable: nothing was stored or sent; retry",
         headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
@@ -69,6 +79,20 @@ public class NotificationResource {
     Telemetry telemetry;
 
     @Inject
+    Guard guard;
+
+    @Inject
+    @ConfigProperty(name = "herald.publish.rate-limit")
+    int rateLimit;
+
+    @Inject
+    @ConfigProperty(name = "herald.publish.burst")
+    int burst;
+
+    @Context
+    SecurityContext security;
+
+    @Inject
     @ConfigProperty(name = "herald.max-payload-bytes")
     int maxPayloadBytes;
 
@@ -90,8 +114,12 @@ public class NotificationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "Content-Type is not application/json",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response broadcast(@Parameter(hidden = true) InputStream body, @jakarta.ws.rs.core.Context HttpHeaders headers) {
-        Notification sent = publish(Stream.BROADCAST, payload(body, headers));
+    @APIResponse(responseCode = "429", description = "Over the caller's publish rate limit; see Retry-After",
+            headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response broadcast(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
+        Caller caller = guard.publisher(security);
+        Notification sent = publish(caller, Stream.BROADCAST, payload(body, headers));
         return Response.accepted(new Accepted("Notification queued", sent.id().toString())).build();
     }
 
@@ -110,11 +138,15 @@ public class NotificationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "Content-Type is not application/json",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "Over the caller's publish rate limit; see Retry-After",
+            headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
                                @Parameter(hidden = true) InputStream body,
-                               @jakarta.ws.rs.core.Context HttpHeaders headers) {
+                               @Context HttpHeaders headers) {
+        Caller caller = guard.publisher(security);
         Stream stream = userStream(userId);
-        Notification sent = publish(stream, payload(body, headers));
+        Notification sent = publish(caller, stream, payload(body, headers));
         return Response.accepted(new Accepted("Notification sent to user " + userId, sent.id().toString())).build();
     }
 
@@ -131,12 +163,21 @@ public class NotificationResource {
                                   schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
                           @QueryParam("after") @Parameter(description = "an id: return what came after it",
                                   example = "1795521056811-0") String after) {
-        return broker.history(userStream(userId), afterId(after), limit(limit)).stream()
+        Stream stream = userStream(userId);
+        guard.reader(security, userId);
+        return broker.history(stream, afterId(after), limit(limit)).stream()
                 .map(Notification::frame)
                 .collect(Collectors.joining(",", "[", "]"));
     }
 
-    private Notification publish(Stream stream, Payload payload) {
+    private Notification publish(Caller caller, Stream stream, Payload payload) {
+        Duration wait = broker.takePermit(caller.userId(), rateLimit, burst);
+        if (!wait.isZero()) {
+            long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+            throw new ClientErrorException("over the publish rate limit (herald.publish.rate-limit " + rateLimit
+                    + "/s, burst " + burst + "); retry in " + seconds + " s",
+                    Response.status(429).header("Retry-After", seconds).build());
+        }
         long start = System.nanoTime();
         Notification sent = broker.publish(stream, payload);
         telemetry.published(stream, Duration.ofNanos(System.nanoTime() - start));

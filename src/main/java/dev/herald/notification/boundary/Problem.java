@@ -15,7 +15,7 @@ public record Problem(
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    String toJson() {
+    public String toJson() {
         JsonObjectBuilder json = Json.createObjectBuilder()
                 .add("type", type).add("title", title).add("status", status).add("detail", detail);
         if (instance != null) {

@@ -9,6 +9,8 @@ import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
+import dev.herald.security.boundary.HandshakeConfigurator;
+import dev.herald.security.entity.Caller;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,6 +53,14 @@ public class SocketSessions {
     @ConfigProperty(name = "herald.websocket.send-timeout")
     Duration sendTimeout;
 
+    @Inject
+    @ConfigProperty(name = "herald.websocket.idle-timeout")
+    Duration idleTimeout;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.max-frame-bytes")
+    int maxFrameBytes;
+
     @Resource(lookup = BrokerProducer.EXECUTOR)
     ManagedExecutorService executor;
 
@@ -66,6 +76,15 @@ public class SocketSessions {
             close(session, POLICY_VIOLATION, e.getMessage());
             return;
         }
+        if (!(session.getUserProperties().get(HandshakeConfigurator.CALLER) instanceof Caller caller)
+                || !stream.isBroadcast() && !stream.userId().equals(caller.userId())) {
+            // HandshakeFilter refuses these with 401/403 before the upgrade; this is the second line
+            close(session, POLICY_VIOLATION, "no valid token for this stream");
+            return;
+        }
+        session.setMaxIdleTimeout(idleTimeout.toMillis());
+        session.setMaxTextMessageBufferSize(maxFrameBytes);
+        session.setMaxBinaryMessageBufferSize(maxFrameBytes);
         if (registry.isClosing()) {
             close(session, Outbox.GOING_AWAY, "server shutting down; connect to another node");
             return;
@@ -73,7 +92,7 @@ public class SocketSessions {
         session.getAsyncRemote().setSendTimeout(sendTimeout.toMillis());
         try {
             Outbox outbox = registry.open(stream, since, new SessionPeer(session, executor, telemetry),
-                    new Outbox.Limits(queueSize, queueBytes));
+                    new Outbox.Limits(queueSize, queueBytes), caller.expiresAt());
             session.getUserProperties().put(OUTBOX, outbox);
             if (!session.isOpen()) {
                 registry.unregister(outbox);
@@ -115,7 +134,8 @@ public class SocketSessions {
     static String closeReason(int code) {
         return switch (code) {
             case 1000, 1001, 1005 -> "normal";
-            case 1008 -> "invalid";
+            case 1008, 1009 -> "invalid";
+            case Outbox.TOKEN_EXPIRED -> "expired";
             case 1013 -> "unavailable";
             case Outbox.HISTORY_GAP -> "gap";
             case Outbox.SLOW_CONSUMER -> "slow";

@@ -4,6 +4,7 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -21,6 +22,13 @@ public interface Broker extends AutoCloseable {
 
     /** The stream's bounds, with every entry after {@code after} (none when {@code after} is null). */
     Replay replay(Stream stream, NotificationId after);
+
+    /**
+     * Takes one publish permit from {@code caller}'s token bucket (refilled at {@code perSecond}, holding
+     * at most {@code burst}); returns how long to wait for the next one, or zero when the permit was taken.
+     * The Redis engine keeps the bucket in Redis, so the limit holds across all nodes.
+     */
+    Duration takePermit(String caller, int perSecond, int burst);
 
     /** Starts live delivery to {@code listener}; called once. */
     void start(Listener listener);

@@ -4,6 +4,7 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ final class MemoryBroker implements Broker {
 
     private final int historySize;
     private final ConcurrentMap<Stream, Log> logs = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
     private volatile Listener listener;
 
     MemoryBroker(int historySize) {
@@ -71,6 +73,32 @@ final class MemoryBroker implements Broker {
             List<Notification> entries = after == null ? List.of()
                     : log.entries.stream().filter(n -> n.id().isAfter(after)).toList();
             return new Replay(log.lastGenerated, log.maxDeleted, entries);
+        }
+    }
+
+    @Override
+    public Duration takePermit(String caller, int perSecond, int burst) {
+        TokenBucket bucket = buckets.computeIfAbsent(caller, c -> new TokenBucket(burst));
+        return bucket.take(perSecond, burst, System.nanoTime());
+    }
+
+    /** Tokens refill continuously; a caller may spend up to {@code burst} at once. */
+    static final class TokenBucket {
+        private double tokens;
+        private long lastNanos = System.nanoTime();
+
+        TokenBucket(int burst) {
+            this.tokens = burst;
+        }
+
+        synchronized Duration take(int perSecond, int burst, long nowNanos) {
+            tokens = Math.min(burst, tokens + (nowNanos - lastNanos) / 1e9 * perSecond);
+            lastNanos = nowNanos;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return Duration.ZERO;
+            }
+            return Duration.ofNanos((long) Math.ceil((1 - tokens) / perSecond * 1e9));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.herald.notification.control;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class Outbox {
     public static final int HISTORY_GAP = 4410;
     public static final int TRY_AGAIN_LATER = 1013;
     public static final int GOING_AWAY = 1001;
+    public static final int TOKEN_EXPIRED = 4401;
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
     public interface Peer {
@@ -41,6 +43,7 @@ public final class Outbox {
     private final ArrayDeque<Notification> queue = new ArrayDeque<>();
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
+    private volatile Instant expiresAt = Instant.MAX;
     private int holds = 1;
     private boolean sending;
     private boolean closed;
@@ -62,6 +65,15 @@ public final class Outbox {
 
     public Stream stream() {
         return stream;
+    }
+
+    /** When the session's token expires: the session is closed with {@link #TOKEN_EXPIRED} then. */
+    public void expireAt(Instant instant) {
+        expiresAt = instant;
+    }
+
+    public Instant expiresAt() {
+        return expiresAt;
     }
 
     /** The newest id queued for this session: resuming after it misses nothing. */

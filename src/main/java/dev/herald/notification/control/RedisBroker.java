@@ -77,6 +77,19 @@ final class RedisBroker implements Broker {
             end
             return result""");
 
+    /** A token bucket per caller, on Redis' clock: {@code t} tokens at time {@code ts}; returns ms to wait. */
+    private static final Script TAKE_PERMIT = new Script("""
+            local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+            local time = redis.call('TIME')
+            local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+            local state = redis.call('HMGET', KEYS[1], 't', 'ts')
+            local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
+            local wait = 0
+            if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+            redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
+            redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+            return wait""");
+
     private final int historySize;
     private final Executor executor;
     private final HostAndPort address;
@@ -163,6 +176,13 @@ final class RedisBroker implements Broker {
 
     private static BrokerUnavailableException unavailable(JedisException e) {
         return new BrokerUnavailableException("Redis is unreachable: " + e.getMessage(), e);
+    }
+
+    @Override
+    public Duration takePermit(String caller, int perSecond, int burst) {
+        long waitMillis = (Long) call(TAKE_PERMIT, List.of("herald:rate:" + caller),
+                List.of(String.valueOf(perSecond), String.valueOf(burst)));
+        return Duration.ofMillis(waitMillis);
     }
 
     @Override

@@ -6,12 +6,14 @@ import dev.herald.notification.entity.Stream;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -36,6 +41,7 @@ public class SessionRegistry implements Broker.Listener {
     private static final System.Logger LOG = System.getLogger(SessionRegistry.class.getName());
 
     private final ConcurrentMap<Stream, Set<Outbox>> byStream = new ConcurrentHashMap<>();
+    private final AtomicInteger openCount = new AtomicInteger();
     private static final int CLOSE_STEPS = 20;
 
     private final AtomicBoolean subscribedBefore = new AtomicBoolean();
@@ -46,6 +52,11 @@ public class SessionRegistry implements Broker.Listener {
 
     @Resource(lookup = BrokerProducer.EXECUTOR)
     ManagedExecutorService managedExecutor;
+
+    @Resource
+    ManagedScheduledExecutorService scheduler;
+
+    private ScheduledFuture<?> expirySweep;
 
     @Inject
     @ConfigProperty(name = "herald.shutdown.close-window")
@@ -70,6 +81,15 @@ public class SessionRegistry implements Broker.Listener {
     void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         executor = managedExecutor;
         broker.start(this);
+        expirySweep = scheduler.scheduleAtFixedRate(() -> closeExpired(Instant.now()), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Closes sessions whose token has expired, so their clients reconnect with a fresh one. */
+    void closeExpired(Instant now) {
+        byStream.values().stream().flatMap(Set::stream)
+                .filter(outbox -> outbox.expiresAt().isBefore(now))
+                .forEach(outbox -> outbox.close(Outbox.TOKEN_EXPIRED,
+                        "token expired; reconnect with a fresh token and since=" + outbox.lastId()));
     }
 
     /**
@@ -78,9 +98,10 @@ public class SessionRegistry implements Broker.Listener {
      * {@code since}, {@link BrokerUnavailableException} when the broker cannot be read; nothing is
      * registered then.
      */
-    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, Outbox.Limits limits) {
+    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, Outbox.Limits limits, Instant expiresAt) {
         NotificationId from = since != null ? since : broker.replay(stream, null).lastGenerated();
         Outbox outbox = new Outbox(stream, from, peer, limits);
+        outbox.expireAt(expiresAt);
         register(outbox);
         try {
             Broker.Replay replay = broker.replay(stream, from);
@@ -97,7 +118,9 @@ public class SessionRegistry implements Broker.Listener {
 
     public void unregister(Outbox outbox) {
         byStream.computeIfPresent(outbox.stream(), (stream, outboxes) -> {
-            outboxes.remove(outbox);
+            if (outboxes.remove(outbox)) {
+                openCount.decrementAndGet();
+            }
             return outboxes.isEmpty() ? null : outboxes;
         });
     }
@@ -106,13 +129,20 @@ public class SessionRegistry implements Broker.Listener {
         // compute(), not computeIfAbsent() + add(): an emptied set is removed atomically, never added to.
         byStream.compute(outbox.stream(), (stream, outboxes) -> {
             Set<Outbox> set = outboxes != null ? outboxes : ConcurrentHashMap.newKeySet();
-            set.add(outbox);
+            if (set.add(outbox)) {
+                openCount.incrementAndGet();
+            }
             return set;
         });
     }
 
     public int openSessions() {
-        return byStream.values().stream().mapToInt(Set::size).sum();
+        return openCount.get();
+    }
+
+    public int openSessions(Stream stream) {
+        Set<Outbox> outboxes = byStream.get(stream);
+        return outboxes == null ? 0 : outboxes.size();
     }
 
     @Override
@@ -179,6 +209,9 @@ public class SessionRegistry implements Broker.Listener {
     @PreDestroy
     void closeAll() {
         closing = true;
+        if (expirySweep != null) {
+            expirySweep.cancel(false);
+        }
         List<Outbox> open = byStream.values().stream().flatMap(Set::stream).toList();
         LOG.log(Level.INFO, "Shutting down: closing {0} session(s) over {1} ms", open.size(), closeWindow.toMillis());
         int steps = (int) Math.min(open.size(), CLOSE_STEPS);
@@ -191,5 +224,6 @@ public class SessionRegistry implements Broker.Listener {
             }
         }
         byStream.clear();
+        openCount.set(0);
     }
 }

@@ -166,6 +166,17 @@ abstract class BrokerContract {
     }
 
     @Test
+    void aCallerMayBurstThenMustWaitWhileOthersAreUnaffected() {
+        String caller = "publisher-" + UUID.randomUUID();
+        for (int i = 0; i < 5; i++) {
+            assertEquals(java.time.Duration.ZERO, broker.takePermit(caller, 1, 5), "permit " + (i + 1) + " of the burst");
+        }
+        java.time.Duration wait = broker.takePermit(caller, 1, 5);
+        assertTrue(wait.toMillis() > 0 && wait.toMillis() <= 1000, "the sixth waits up to a second: " + wait);
+        assertEquals(java.time.Duration.ZERO, broker.takePermit("other-" + UUID.randomUUID(), 1, 5));
+    }
+
+    @Test
     void isReadyOnceStarted() {
         assertTrue(broker.isReady());
     }

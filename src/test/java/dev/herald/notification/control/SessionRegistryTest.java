@@ -47,7 +47,7 @@ class SessionRegistryTest {
 
     private RecordingPeer open(Stream stream, NotificationId since) {
         RecordingPeer peer = new RecordingPeer(true);
-        registry.open(stream, since, peer, OutboxTest.frames(10_000));
+        registry.open(stream, since, peer, OutboxTest.frames(10_000), java.time.Instant.MAX);
         return peer;
     }
 
@@ -94,7 +94,7 @@ class SessionRegistryTest {
         Notification first = publish(Stream.user("42"), 1);
         IntStream.rangeClosed(2, 5).forEach(i -> publish(Stream.user("42"), i));
         RecordingPeer peer = new RecordingPeer(true);
-        assertThrows(HistoryGapException.class, () -> registry.open(Stream.user("42"), first.id(), peer, OutboxTest.frames(10)));
+        assertThrows(HistoryGapException.class, () -> registry.open(Stream.user("42"), first.id(), peer, OutboxTest.frames(10), java.time.Instant.MAX));
         assertEquals(0, registry.openSessions());
         assertEquals(List.of(), peer.frames);
     }

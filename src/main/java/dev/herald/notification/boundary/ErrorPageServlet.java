@@ -1,0 +1,44 @@
+package dev.herald.notification.boundary;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/**
+ * Errors the server answers itself, outside JAX-RS (e.g. MP-JWT refusing a bad token with 401), leave as
+ * problem+json too instead of the server's HTML page (web.xml maps the error pages here).
+ */
+@WebServlet("/errors/problem")
+public class ErrorPageServlet extends HttpServlet {
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        int status = response.getStatus();
+        String uri = (String) request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+        String detail = switch (status) {
+            case 401 -> "the bearer token is missing, expired, not yet valid, or not signed by a trusted key";
+            case 403 -> "not allowed";
+            case 404 -> "no such route";
+            default -> "the server could not handle this request";
+        };
+        Problem problem = new Problem("about:blank", title(status), status, detail, uri);
+        if (status == 401) {
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"herald\"");
+        }
+        response.setContentType(Problem.MEDIA_TYPE);
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(problem.toJson());
+    }
+
+    private static String title(int status) {
+        return switch (status) {
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            default -> "Internal Server Error";
+        };
+    }
+}

@@ -1,0 +1,56 @@
+package dev.herald.security.boundary;
+
+import dev.herald.security.control.TokenVerifier;
+import dev.herald.security.entity.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.ForbiddenException;
+import jakarta.ws.rs.NotAuthorizedException;
+import jakarta.ws.rs.core.SecurityContext;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Who may do what over REST, checked in code rather than with {@code @RolesAllowed} so the group names
+ * are configurable and every server enforces it the same way (WildFly ignores {@code @RolesAllowed} on
+ * JAX-RS by default).
+ */
+@ApplicationScoped
+public class Guard {
+
+    @Inject
+    TokenVerifier verifier;
+
+    @Inject
+    @ConfigProperty(name = "herald.auth.publisher-group")
+    String publisherGroup;
+
+    @Inject
+    @ConfigProperty(name = "herald.auth.admin-group")
+    String adminGroup;
+
+    /** A caller in the publisher group; 401 without a valid token, 403 outside the group. */
+    public Caller publisher(SecurityContext security) {
+        Caller caller = caller(security);
+        if (!caller.isIn(publisherGroup)) {
+            throw new ForbiddenException("publishing needs the \"" + publisherGroup + "\" group");
+        }
+        return caller;
+    }
+
+    /** The user themself or an admin; 401 without a valid token, 403 for anyone else. */
+    public Caller reader(SecurityContext security, String userId) {
+        Caller caller = caller(security);
+        if (!caller.userId().equals(userId) && !caller.isIn(adminGroup)) {
+            throw new ForbiddenException("only the user themself or the \"" + adminGroup + "\" group may read this history");
+        }
+        return caller;
+    }
+
+    private Caller caller(SecurityContext security) {
+        if (security.getUserPrincipal() instanceof JsonWebToken jwt) {
+            return verifier.from(jwt);
+        }
+        throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", "Bearer realm=\"herald\"");
+    }
+}
