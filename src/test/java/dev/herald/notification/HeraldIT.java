@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
+import dev.herald.testing.TestTokens;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
@@ -113,7 +114,7 @@ class HeraldIT {
                 herald.redis.uri=%s
                 # room for the resume test's 205 notifications of one user (the default, 100, would trim them)
                 herald.history.size=1000
-                """.formatted(redis.uri())), CONFIG);
+                """.formatted(redis.uri()) + TestTokens.config()), CONFIG);
         return war;
     }
 
@@ -130,7 +131,7 @@ class HeraldIT {
     void a_notification_posted_to_a_user_reaches_its_socket_unchanged_with_id_and_ts_and_is_kept_in_history() {
         JsonObject posted = Json.createObjectBuilder()
                 .add("title", "Alert").add("message", "Server rebooted").add("user_id", 1).build();
-        try (TestSocket socket = TestSocket.connect(ws("ws/notifications/42"))) {
+        try (TestSocket socket = TestSocket.connect(userSocket("42", null))) {
             Reply reply = post("notify/42", posted.toString());
 
             assertEquals(202, reply.status(), reply::toString);
@@ -162,7 +163,7 @@ class HeraldIT {
     @Test
     void a_broadcast_reaches_a_socket_on_the_broadcast_endpoint() {
         String marker = UUID.randomUUID().toString();
-        try (TestSocket socket = TestSocket.connect(ws("ws/notifications"))) {
+        try (TestSocket socket = TestSocket.connect(broadcastSocket(null))) {
             Reply reply = post("notify", "{\"title\":\"Maintenance\",\"marker\":\"" + marker + "\"}");
 
             assertEquals(202, reply.status(), reply::toString);
@@ -299,28 +300,28 @@ class HeraldIT {
 
     @Test
     @Order(Integer.MAX_VALUE) // last: see the class comment
-    void since_beyond_the_newest_id_closes_with_4410_and_bad_since_or_user_id_close_with_1008() {
+    void since_beyond_the_newest_id_closes_with_4410_and_a_bad_since_or_user_id_is_refused_with_400() {
         String user = freshUser();
         publish(user, "{\"title\":\"something to resume from\"}");
         Map<String, Double> before = metrics();
 
-        try (TestSocket future = TestSocket.connect(userSocket(user, "99999999999999-0"));
-             TestSocket malformed = TestSocket.connect(userSocket(user, "abc"));
-             TestSocket badUser = TestSocket.connect(ws("ws/notifications/bad%20id"));
-             TestSocket badBroadcastSince = TestSocket.connect(ws("ws/notifications?since=abc"))) {
-            assertAll(
-                    () -> assertEquals(4410, future.awaitClose(FRAME).code(), () -> "since in the future: " + future.closed().join()),
-                    () -> assertEquals(1008, malformed.awaitClose(FRAME).code(), () -> "since=abc: " + malformed.closed().join()),
-                    () -> assertEquals(1008, badUser.awaitClose(FRAME).code(), () -> "bad%20id: " + badUser.closed().join()),
-                    () -> assertEquals(1008, badBroadcastSince.awaitClose(FRAME).code(),
-                            () -> "broadcast since=abc: " + badBroadcastSince.closed().join()));
+        try (TestSocket future = TestSocket.connect(userSocket(user, "99999999999999-0"))) {
+            assertEquals(4410, future.awaitClose(FRAME).code(), () -> "since in the future: " + future.closed().join());
             assertFalse(future.awaitClose(FRAME).reason().isBlank(), "a close reason explains 4410");
         }
-        Map<String, Double> after = awaitMetrics("4 refused sessions counted",
-                m -> delta(before, m, "herald_sessions_closed_total{reason=\"invalid\"}") >= 3
-                        && delta(before, m, "herald_sessions_closed_total{reason=\"gap\"}") >= 1);
-        assertEquals(3, delta(before, after, "herald_sessions_closed_total{reason=\"invalid\"}"), after::toString);
+        assertAll(
+                () -> assertRefused(400, userSocket(user, "abc"), "since=abc"),
+                () -> assertRefused(400, ws("ws/notifications/bad%20id?token=" + TestTokens.token("bad id")), "bad%20id"),
+                () -> assertRefused(400, broadcastSocket("abc"), "broadcast since=abc"));
+        Map<String, Double> after = awaitMetrics("the 4410 close counted",
+                m -> delta(before, m, "herald_sessions_closed_total{reason=\"gap\"}") >= 1);
         assertEquals(1, delta(before, after, "herald_sessions_closed_total{reason=\"gap\"}"), after::toString);
+    }
+
+    private static void assertRefused(int status, URI uri, String what) {
+        TestSocket.HandshakeFailure failure = org.junit.jupiter.api.Assertions.assertThrows(
+                TestSocket.HandshakeFailure.class, () -> TestSocket.connect(uri).close(), what + ": the handshake is refused");
+        assertEquals(status, failure.status(), () -> what + ": " + failure.getMessage());
     }
 
     // ---------------------------------------------------------------------------------------- history
@@ -540,8 +541,12 @@ class HeraldIT {
         return URI.create(base.toExternalForm().replaceFirst("^http", "ws")).resolve(path);
     }
 
+    private URI broadcastSocket(String since) {
+        return ws("ws/notifications?token=" + TestTokens.token("listener") + (since == null ? "" : "&since=" + since));
+    }
+
     private URI userSocket(String user, String since) {
-        return ws("ws/notifications/" + user + (since == null ? "" : "?since=" + since));
+        return ws("ws/notifications/" + user + "?token=" + TestTokens.token(user) + (since == null ? "" : "&since=" + since));
     }
 
     /** Payara's own endpoints (MicroProfile Health) live at the server root, not under the context root. */
@@ -568,6 +573,7 @@ class HeraldIT {
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
+        request.header("Authorization", "Bearer " + TestTokens.publisher());
         return exchange(request.build());
     }
 
@@ -575,8 +581,10 @@ class HeraldIT {
         return get(http(path));
     }
 
+    /** GETs as an admin (who may read every history). */
     private static Reply get(URI uri) {
-        return exchange(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build());
+        return exchange(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + TestTokens.admin()).GET().build());
     }
 
     private static Reply exchange(HttpRequest request) {

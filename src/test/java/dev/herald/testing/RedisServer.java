@@ -147,9 +147,19 @@ public final class RedisServer implements AutoCloseable {
         dir.toFile().delete();
     }
 
+    /**
+     * A free port below Linux's ephemeral range (32768+): outgoing connections never take it, so a
+     * killed redis-server can be restarted on the same port.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port found between 20000 and 32000");
     }
 }

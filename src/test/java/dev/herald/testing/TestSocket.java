@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -72,11 +73,20 @@ public final class TestSocket implements AutoCloseable {
      * {@link #closed()} is already complete). Throws {@link HandshakeFailure} when the upgrade fails.
      */
     public static TestSocket connect(URI uri) {
+        return connect(uri, Map.of(), List.of());
+    }
+
+    /** As {@link #connect(URI)}, with request headers and offered subprotocols. */
+    public static TestSocket connect(URI uri, Map<String, String> headers, List<String> subprotocols) {
         TestSocket socket = new TestSocket(uri);
         WebSocket ws;
         try {
-            ws = CLIENT.newWebSocketBuilder()
-                    .connectTimeout(CONNECT_TIMEOUT)
+            WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT);
+            headers.forEach(builder::header);
+            if (!subprotocols.isEmpty()) {
+                builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+            }
+            ws = builder
                     .buildAsync(uri, socket.new Listener())
                     .get(CONNECT_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
         } catch (ExecutionException | CompletionException e) {
