@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.herald.testing.Deployments;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
 import dev.herald.testing.TestTokens;
@@ -15,9 +16,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.URL;
@@ -51,9 +50,6 @@ import java.util.stream.IntStream;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.asset.StringAsset;
-import org.jboss.shrinkwrap.api.importer.ZipImporter;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -77,7 +73,6 @@ import org.junit.jupiter.api.function.Executable;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HeraldIT {
 
-    private static final String CONFIG = "WEB-INF/classes/META-INF/microprofile-config.properties";
     private static final Duration FRAME = Duration.ofSeconds(10);
     private static final Duration QUIET = Duration.ofMillis(500);
     private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -92,30 +87,12 @@ class HeraldIT {
     URL base;
 
     @Deployment(testable = false)
-    static WebArchive deployment() throws IOException {
+    static WebArchive deployment() {
         if (redis == null) {
-            redis = RedisServer.start();
-            // if the class is aborted before @AfterAll, the redis-server child must not outlive the test JVM
-            RedisServer started = redis;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "redis-server shutdown"));
+            redis = Deployments.redisForThisClass();
         }
-        WebArchive war = ShrinkWrap.create(ZipImporter.class, "herald.war")
-                .importFrom(new File(System.getProperty("herald.war", "target/herald.war")))
-                .as(WebArchive.class);
-        String original;
-        try (InputStream in = war.get(CONFIG).getAsset().openStream()) {
-            original = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        war.delete(CONFIG);
-        war.add(new StringAsset(original + """
-
-                # HeraldIT: the real broker, on this test's own redis-server
-                herald.broker=redis
-                herald.redis.uri=%s
-                # room for the resume test's 205 notifications of one user (the default, 100, would trim them)
-                herald.history.size=1000
-                """.formatted(redis.uri()) + TestTokens.config()), CONFIG);
-        return war;
+        // room for the resume test's 205 notifications of one user (the default, 100, would trim them)
+        return Deployments.herald(redis, "herald.history.size=1000");
     }
 
     @AfterAll

@@ -169,6 +169,18 @@ public final class TestSocket implements AutoCloseable {
     }
 
     /** Fails if a frame (or the close) arrives within {@code window}. */
+    /** Sends one text frame and waits until it is written. */
+    public void sendText(String text) {
+        try {
+            webSocket.sendText(text, true).get(CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("sending to " + uri + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     public void assertNothingWithin(Duration window) {
         String frame;
         try {

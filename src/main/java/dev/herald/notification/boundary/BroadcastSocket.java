@@ -26,10 +26,10 @@ public class BroadcastSocket {
         sessions.open(session, null);
     }
 
-    /** Clients have nothing to say; a message is read (within herald.websocket.max-frame-bytes) and ignored. */
+    /** Clients have nothing to say: what they send is counted against herald.websocket.max-frame-bytes and dropped. */
     @OnMessage
-    public void message(String text) {
-        // nothing to do
+    public void message(Session session, String part, boolean last) {
+        sessions.received(session, part.length(), last);
     }
 
     @OnClose

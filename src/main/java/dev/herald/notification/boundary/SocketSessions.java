@@ -22,6 +22,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ public class SocketSessions {
 
     private static final System.Logger LOG = System.getLogger(SocketSessions.class.getName());
     private static final String OUTBOX = Outbox.class.getName();
+    private static final String INBOUND = "herald.inbound-length";
     static final int POLICY_VIOLATION = CloseReason.CloseCodes.VIOLATED_POLICY.getCode();
 
     @Inject
@@ -117,6 +119,22 @@ public class SocketSessions {
             return NotificationId.parse(values.get(0));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("since: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Counts an inbound message's parts, closing with 1009 once it is larger than
+     * {@code herald.websocket.max-frame-bytes} (containers differ in whether they enforce
+     * {@code setMaxTextMessageBufferSize}; Tyrus does not for this handler).
+     */
+    void received(Session session, int length, boolean last) {
+        Map<String, Object> properties = session.getUserProperties();
+        int total = (int) properties.getOrDefault(INBOUND, 0) + length;
+        if (total > maxFrameBytes) {
+            properties.remove(INBOUND);
+            close(session, CloseReason.CloseCodes.TOO_BIG.getCode(), "messages are limited to " + maxFrameBytes + " bytes");
+        } else {
+            properties.put(INBOUND, last ? 0 : total);
         }
     }
 

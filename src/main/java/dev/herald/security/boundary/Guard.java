@@ -1,5 +1,6 @@
 package dev.herald.security.boundary;
 
+import dev.herald.security.control.InvalidTokenException;
 import dev.herald.security.control.TokenVerifier;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,7 +50,11 @@ public class Guard {
 
     private Caller caller(SecurityContext security) {
         if (security.getUserPrincipal() instanceof JsonWebToken jwt) {
-            return verifier.from(jwt);
+            try {
+                return verifier.from(jwt);
+            } catch (InvalidTokenException e) {
+                throw new NotAuthorizedException(e.getMessage(), "Bearer realm=\"herald\"");
+            }
         }
         throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", "Bearer realm=\"herald\"");
     }

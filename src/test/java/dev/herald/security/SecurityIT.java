@@ -1,0 +1,280 @@
+package dev.herald.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.testing.Deployments;
+import dev.herald.testing.RedisServer;
+import dev.herald.testing.TestSocket;
+import dev.herald.testing.TestTokens;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.jose4j.jwt.NumericDate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * One row per attack against the deployed WAR, each asserting the exact status or close code, and that a
+ * bystander's socket never receives what was not addressed to it. Prints how many were tried and refused.
+ */
+@ExtendWith(ArquillianExtension.class)
+class SecurityIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final AtomicInteger TRIED = new AtomicInteger();
+    private static final AtomicInteger REFUSED = new AtomicInteger();
+    private static RedisServer redis;
+
+    @ArquillianResource
+    URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() {
+        if (redis == null) {
+            redis = Deployments.redisForThisClass();
+        }
+        return Deployments.herald(redis, """
+                herald.publish.rate-limit=5
+                herald.publish.burst=10
+                herald.websocket.max-sessions-per-user=3
+                herald.websocket.max-frame-bytes=1024
+                herald.websocket.allowed-origins=https://app.herald.test
+                herald.max-payload-bytes=1024""");
+    }
+
+    @AfterAll
+    static void report() {
+        System.out.println("security: " + TRIED.get() + " attacks tried, " + REFUSED.get() + " refused");
+        if (redis != null) {
+            redis.close();
+        }
+        assertEquals(TRIED.get(), REFUSED.get(), "every attack refused");
+    }
+
+    // ------------------------------------------------------------------------------------- REST
+
+    @Test
+    void publishingWithoutAValidTokenInThePublisherGroupIsRefused() {
+        String user = fresh();
+        try (TestSocket victim = TestSocket.connect(userSocket(user, TestTokens.token(user)))) {
+            attack(401, "no token", publish(user, null));
+            attack(401, "expired", publish(user, TestTokens.with("p", c -> c.setExpirationTime(secondsFromNow(-120)))));
+            attack(401, "not yet valid", publish(user, TestTokens.with("p", c -> c.setNotBefore(secondsFromNow(3600)))));
+            attack(401, "no exp", publish(user, TestTokens.with("p", c -> c.unsetClaim("exp"))));
+            attack(401, "wrong issuer", publish(user, TestTokens.with("p", c -> c.setIssuer("https://evil.test"))));
+            attack(401, "wrong audience", publish(user, TestTokens.with("p", c -> c.setAudience("someone-else"))));
+            attack(401, "bad signature", publish(user, TestTokens.signedByAnotherKey("p")));
+            attack(401, "alg none", publish(user, TestTokens.unsigned("p")));
+            attack(401, "HS256 signed with the public key", publish(user, TestTokens.hmacWithThePublicKey("p")));
+            attack(403, "valid token, no publisher group", publish(user, TestTokens.token("p")));
+            victim.assertNothingWithin(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void aRefusalIsProblemJsonWithABearerChallenge() {
+        HttpResponse<String> refused = publish(fresh(), null);
+        assertEquals(401, refused.statusCode());
+        assertTrue(refused.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"),
+                refused.headers().toString());
+        assertTrue(refused.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), refused.headers().toString());
+        HttpResponse<String> forged = publish(fresh(), TestTokens.signedByAnotherKey("p"));
+        assertTrue(forged.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"),
+                () -> "a token the server's MP-JWT refuses is problem+json too: " + forged.body());
+    }
+
+    @Test
+    void historyIsForItsUserAndAdminsOnly() {
+        String user = fresh();
+        assertEquals(202, publish(user, TestTokens.publisher()).statusCode());
+        attack(403, "another user's history", get("history/" + user, TestTokens.token("someone-else")));
+        attack(401, "history without a token", get("history/" + user, null));
+        assertEquals(200, get("history/" + user, TestTokens.token(user)).statusCode(), "the user reads their own");
+        assertEquals(200, get("history/" + user, TestTokens.admin()).statusCode(), "an admin reads anyone's");
+    }
+
+    @Test
+    void anOversizedBodyIsRefusedBeforeItIsRead() {
+        attack(413, "body over herald.max-payload-bytes",
+                send("notify/" + fresh(), TestTokens.publisher(), "{\"pad\":\"" + "x".repeat(2000) + "\"}"));
+    }
+
+    @Test
+    void aPublishFloodGets429WithRetryAfterWhileOtherCallersStillPublish() {
+        String flooder = TestTokens.token("flooder-" + UUID.randomUUID(), "publisher");
+        String user = fresh();
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 30 && limited == null; i++) {
+            HttpResponse<String> response = publish(user, flooder);
+            statuses.add(response.statusCode());
+            if (response.statusCode() == 429) {
+                limited = response;
+            }
+        }
+        assertTrue(limited != null, () -> "no 429 in " + statuses);
+        HttpResponse<String> refused = limited;
+        attack(429, "publish flood", refused);
+        assertTrue(refused.headers().firstValue("Retry-After").isPresent(), () -> "Retry-After: " + refused.headers());
+        assertTrue(statuses.indexOf(429) >= 10, () -> "the burst of 10 passed first: " + statuses);
+        assertEquals(202, publish(user, TestTokens.token("calm-" + UUID.randomUUID(), "publisher")).statusCode(),
+                "another caller is not limited by the flooder");
+    }
+
+    @Test
+    void developmentTokensDoNotExistOutsideDevelopmentMode() {
+        attack(404, "minting a token in production", send("dev/token?user=root&groups=admin,publisher", null, ""));
+    }
+
+    // ------------------------------------------------------------------------------------- WebSocket
+
+    @Test
+    void handshakesWithoutAValidTokenForThatUserAreRefused() {
+        String user = fresh();
+        attackHandshake(401, "no token", ws("ws/notifications/" + user), Map.of(), List.of());
+        attackHandshake(401, "expired ?token=", ws("ws/notifications/" + user + "?token="
+                + TestTokens.with(user, c -> c.setExpirationTime(secondsFromNow(-120)))), Map.of(), List.of());
+        attackHandshake(401, "alg none in Sec-WebSocket-Protocol", ws("ws/notifications/" + user), Map.of(),
+                List.of("herald", "bearer." + TestTokens.unsigned(user)));
+        attackHandshake(401, "HS256 with the public key in Authorization", ws("ws/notifications/" + user),
+                Map.of("Authorization", "Bearer " + TestTokens.hmacWithThePublicKey(user)), List.of());
+        attackHandshake(403, "token subject is another user", userSocket(user, TestTokens.token("mallory")), Map.of(), List.of());
+        attackHandshake(401, "broadcast without a token", ws("ws/notifications"), Map.of(), List.of());
+    }
+
+    @Test
+    void everyTokenTransportWorksForTheRightUser() {
+        String user = fresh();
+        String token = TestTokens.token(user);
+        try (TestSocket header = TestSocket.connect(ws("ws/notifications/" + user),
+                Map.of("Authorization", "Bearer " + token), List.of());
+             TestSocket protocol = TestSocket.connect(ws("ws/notifications/" + user), Map.of(),
+                     List.of("herald", "bearer." + token));
+             TestSocket query = TestSocket.connect(userSocket(user, token))) {
+            assertEquals(202, publish(user, TestTokens.publisher()).statusCode());
+            for (TestSocket socket : List.of(header, protocol, query)) {
+                assertTrue(socket.next(WAIT).contains("\"id\""), socket::toString);
+            }
+        }
+    }
+
+    @Test
+    void aPageFromAForeignOriginCannotOpenASocket() {
+        String user = fresh();
+        attackHandshake(403, "foreign Origin (cross-site WebSocket hijacking)", userSocket(user, TestTokens.token(user)),
+                Map.of("Origin", "https://evil.example"), List.of());
+    }
+
+    @Test
+    void anOversizedInboundFrameClosesTheSocket() {
+        String user = fresh();
+        try (TestSocket socket = TestSocket.connect(userSocket(user, TestTokens.token(user)))) {
+            socket.sendText("x".repeat(5000));
+            TestSocket.Close close = socket.awaitClose(WAIT);
+            TRIED.incrementAndGet();
+            assertEquals(1009, close.code(), () -> "oversized frame: " + close);
+            REFUSED.incrementAndGet();
+        }
+    }
+
+    @Test
+    void oneUserCannotHoldMoreThanTheSocketLimit() {
+        String user = fresh();
+        String token = TestTokens.token(user);
+        try (TestSocket a = TestSocket.connect(userSocket(user, token));
+             TestSocket b = TestSocket.connect(userSocket(user, token));
+             TestSocket c = TestSocket.connect(userSocket(user, token))) {
+            attackHandshake(429, "a fourth socket for one user", userSocket(user, token), Map.of(), List.of());
+            assertFalse(a.closed().isDone() || b.closed().isDone() || c.closed().isDone(), "the first three stay open");
+        }
+    }
+
+    @Test
+    void aSocketIsClosedWith4401WhenItsTokenExpires() {
+        String user = fresh();
+        String shortLived = TestTokens.with(user, c -> c.setExpirationTime(secondsFromNow(2)));
+        try (TestSocket socket = TestSocket.connect(userSocket(user, shortLived))) {
+            TestSocket.Close close = socket.awaitClose(WAIT);
+            TRIED.incrementAndGet();
+            assertEquals(4401, close.code(), () -> "expired token: " + close);
+            REFUSED.incrementAndGet();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- helpers
+
+    private static void attack(int status, String what, HttpResponse<String> response) {
+        TRIED.incrementAndGet();
+        assertEquals(status, response.statusCode(), () -> what + ": " + response.statusCode() + " " + response.body());
+        REFUSED.incrementAndGet();
+    }
+
+    private static void attackHandshake(int status, String what, URI uri, Map<String, String> headers, List<String> protocols) {
+        TRIED.incrementAndGet();
+        TestSocket.HandshakeFailure failure = assertThrows(TestSocket.HandshakeFailure.class,
+                () -> TestSocket.connect(uri, headers, protocols).close(), what + ": the handshake must be refused");
+        assertEquals(status, failure.status(), () -> what + ": " + failure.getMessage());
+        REFUSED.incrementAndGet();
+    }
+
+    private static NumericDate secondsFromNow(long seconds) {
+        return NumericDate.fromSeconds(Instant.now().getEpochSecond() + seconds);
+    }
+
+    private static String fresh() {
+        return "u-" + UUID.randomUUID();
+    }
+
+    private URI ws(String path) {
+        return URI.create(base.toExternalForm().replaceFirst("^http", "ws")).resolve(path);
+    }
+
+    private URI userSocket(String user, String token) {
+        return ws("ws/notifications/" + user + "?token=" + token);
+    }
+
+    private HttpResponse<String> publish(String user, String token) {
+        return send("notify/" + user, token, "{\"title\":\"secret for " + user + "\"}");
+    }
+
+    private HttpResponse<String> send(String path, String token, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.toExternalForm()).resolve(path))
+                .timeout(WAIT).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        return exchange(token == null ? request : request.header("Authorization", "Bearer " + token));
+    }
+
+    private HttpResponse<String> get(String path, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.toExternalForm()).resolve(path)).timeout(WAIT).GET();
+        return exchange(token == null ? request : request.header("Authorization", "Bearer " + token));
+    }
+
+    private static HttpResponse<String> exchange(HttpRequest.Builder request) {
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
