@@ -25,14 +25,22 @@ public final class RedisServer implements AutoCloseable {
     private final Path dir;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private final List<String> extraArgs;
+
+    private RedisServer(int port, Path dir, List<String> extraArgs) {
         this.port = port;
         this.dir = dir;
+        this.extraArgs = extraArgs;
     }
 
     public static RedisServer start() {
+        return start(List.of());
+    }
+
+    /** With more redis-server options, e.g. TLS ports and certificates. */
+    public static RedisServer start(List<String> extraArgs) {
         try {
-            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"));
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"), extraArgs);
             server.restart();
             return server;
         } catch (IOException e) {
@@ -55,8 +63,10 @@ public final class RedisServer implements AutoCloseable {
         }
         String binary = System.getenv().getOrDefault("REDIS_SERVER", "redis-server");
         try {
-            process = new ProcessBuilder(List.of(binary, "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+            List<String> command = new java.util.ArrayList<>(List.of(binary, "--port", String.valueOf(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+            command.addAll(extraArgs);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("redis.log").toFile())
                     .start();
@@ -151,7 +161,7 @@ public final class RedisServer implements AutoCloseable {
      * A free port below Linux's ephemeral range (32768+): outgoing connections never take it, so a
      * killed redis-server can be restarted on the same port.
      */
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12000);
             try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {

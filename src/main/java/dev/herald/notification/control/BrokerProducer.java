@@ -11,6 +11,9 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+import javax.net.ssl.SSLSocketFactory;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -36,6 +39,18 @@ public class BrokerProducer {
     URI redisUri;
 
     @Inject
+    @ConfigProperty(name = "herald.redis.subscriber-uri")
+    Optional<URI> subscriberUri;
+
+    @Inject
+    @ConfigProperty(name = "herald.redis.truststore")
+    Optional<String> truststore;
+
+    @Inject
+    @ConfigProperty(name = "herald.redis.truststore-password")
+    Optional<String> truststorePassword;
+
+    @Inject
     @ConfigProperty(name = "herald.history.size")
     int historySize;
 
@@ -56,11 +71,16 @@ public class BrokerProducer {
             case "redis" -> {
                 LOG.log(Level.INFO, "Broker: redis at {0}:{1}", redisUri.getHost(), String.valueOf(redisUri.getPort()));
                 // The subscriber holds its thread for the life of the application: say so to the container.
-                yield new RedisBroker(redisUri, historySize, task -> executor.execute(
+                yield new RedisBroker(redisUri, subscriberUri.orElse(redisUri), tls(), historySize, task -> executor.execute(
                         ManagedExecutors.managedTask(task, Map.of(ManagedTask.LONGRUNNING_HINT, "true"), null)));
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };
+    }
+
+    private SSLSocketFactory tls() {
+        return truststore.map(path -> RedisBroker.trusting(Path.of(path), truststorePassword.map(String::toCharArray).orElse(null)))
+                .orElse(null);
     }
 
     void close(@Disposes Broker broker) {

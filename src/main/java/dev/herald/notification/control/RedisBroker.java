@@ -13,6 +13,15 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -99,27 +108,62 @@ final class RedisBroker implements Broker {
     private volatile Subscription subscription;
     private volatile boolean subscriberRunning;
 
-    RedisBroker(URI uri, int historySize, Executor executor) {
-        if (!JedisURIHelper.isValid(uri)) {
-            throw new IllegalArgumentException("herald.redis.uri must look like redis://[user:password@]host:port[/db] or rediss://…");
-        }
+    /**
+     * @param uri           publishing and reading: {@code redis://[user:password@]host:port[/db]}, {@code rediss://} for TLS
+     * @param subscriberUri the subscriber's connection, possibly another Redis user with only pub/sub rights
+     * @param tls           the socket factory for {@code rediss://} (a custom trust store), or null for the JVM's default
+     */
+    RedisBroker(URI uri, URI subscriberUri, SSLSocketFactory tls, int historySize, Executor executor) {
         this.historySize = historySize;
         this.executor = executor;
-        this.address = JedisURIHelper.getHostAndPort(uri);
-        this.clientConfig = DefaultJedisClientConfig.builder()
+        this.address = JedisURIHelper.getHostAndPort(checked(subscriberUri));
+        this.clientConfig = clientConfig(subscriberUri, tls, "herald-subscriber");
+        GenericObjectPoolConfig<Connection> poolConfig = new GenericObjectPoolConfig<>();
+        poolConfig.setMaxTotal(64);
+        poolConfig.setMaxIdle(64);
+        poolConfig.setMaxWait(Duration.ofSeconds(2));
+        this.pool = new JedisPooled(JedisURIHelper.getHostAndPort(checked(uri)), clientConfig(uri, tls, "herald"), poolConfig);
+    }
+
+    RedisBroker(URI uri, int historySize, Executor executor) {
+        this(uri, uri, null, historySize, executor);
+    }
+
+    /** A TLS socket factory trusting the certificates in a trust store (PKCS12 or JKS) instead of the JVM's. */
+    static SSLSocketFactory trusting(Path truststore, char[] password) {
+        try (InputStream in = Files.newInputStream(truststore)) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(in, password);
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context.getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("herald.redis.truststore cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    private static URI checked(URI uri) {
+        if (!JedisURIHelper.isValid(uri)) {
+            throw new IllegalArgumentException("a Redis URI looks like redis://[user:password@]host:port[/db] or rediss://…");
+        }
+        return uri;
+    }
+
+    private static JedisClientConfig clientConfig(URI uri, SSLSocketFactory tls, String clientName) {
+        DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder()
                 .user(JedisURIHelper.getUser(uri))
                 .password(JedisURIHelper.getPassword(uri))
                 .database(JedisURIHelper.getDBIndex(uri))
                 .ssl(JedisURIHelper.isRedisSSLScheme(uri))
                 .connectionTimeoutMillis(2000)
                 .socketTimeoutMillis(2000)
-                .clientName("herald")
-                .build();
-        GenericObjectPoolConfig<Connection> poolConfig = new GenericObjectPoolConfig<>();
-        poolConfig.setMaxTotal(64);
-        poolConfig.setMaxIdle(64);
-        poolConfig.setMaxWait(Duration.ofSeconds(2));
-        this.pool = new JedisPooled(address, clientConfig, poolConfig);
+                .clientName(clientName);
+        if (tls != null) {
+            builder.sslSocketFactory(tls);
+        }
+        return builder.build();
     }
 
     @Override

@@ -1,0 +1,111 @@
+package dev.herald.notification.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import dev.herald.testing.Await;
+import dev.herald.testing.RedisServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Herald against a Redis that demands credentials: separate ACL users for publishing and subscribing
+ * with exactly the rights README documents, and TLS with a certificate this test generates.
+ */
+class RedisCredentialsTest {
+
+    /** README, "Redis credentials": the least each connection needs. */
+    static final String PUBLISHER_RULES = "~herald:* &herald:live:* -@all +evalsha +eval +xadd +xlen +xrange +xrevrange "
+            + "+xdel +xinfo|stream +exists +publish +hmget +hset +pexpire +time +ping +client|setname +hello +auth";
+    static final String SUBSCRIBER_RULES = "&herald:live:* -@all +psubscribe +punsubscribe +ping +client|setname +hello +auth";
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final Stream user = Stream.user("acl-user");
+
+    @AfterEach
+    void stop() {
+        executor.shutdownNow();
+    }
+
+    @Test
+    void publishingAndSubscribingWorkAsSeparateRedisUsersWithTheDocumentedRights() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            assertEquals("+OK", redis.command(("ACL SETUSER publisher on >pub-secret " + PUBLISHER_RULES).split(" ")));
+            assertEquals("+OK", redis.command(("ACL SETUSER subscriber on >sub-secret " + SUBSCRIBER_RULES).split(" ")));
+            assertEquals("+OK", redis.command("ACL", "SETUSER", "default", "off"));
+            URI publisher = URI.create("redis://publisher:pub-secret@127.0.0.1:" + redis.port());
+            URI subscriber = URI.create("redis://subscriber:sub-secret@127.0.0.1:" + redis.port());
+            try (RedisBroker broker = new RedisBroker(publisher, subscriber, null, 10, executor)) {
+                exercise(broker);
+            }
+            try (RedisBroker wrong = new RedisBroker(URI.create("redis://publisher:wrong@127.0.0.1:" + redis.port()),
+                    subscriber, null, 10, executor)) {
+                assertThrows(BrokerUnavailableException.class, () -> wrong.publish(user, new Payload("{}")));
+            }
+        }
+    }
+
+    @Test
+    void redissWorksWithATrustStoreForTheServersCertificate() throws Exception {
+        Path certs = Files.createTempDirectory("herald-tls");
+        generateCertificates(certs);
+        int tlsPort = RedisServer.freePort();
+        try (RedisServer redis = RedisServer.start(List.of("--tls-port", String.valueOf(tlsPort),
+                "--tls-cert-file", certs.resolve("redis.crt").toString(), "--tls-key-file", certs.resolve("redis.key").toString(),
+                "--tls-ca-cert-file", certs.resolve("ca.crt").toString(), "--tls-auth-clients", "no"))) {
+            URI uri = URI.create("rediss://localhost:" + tlsPort);
+            var tls = RedisBroker.trusting(certs.resolve("truststore.p12"), "changeit".toCharArray());
+            try (RedisBroker broker = new RedisBroker(uri, uri, tls, 10, executor)) {
+                exercise(broker);
+            }
+            try (RedisBroker untrusting = new RedisBroker(uri, uri, null, 10, executor)) {
+                assertThrows(BrokerUnavailableException.class, () -> untrusting.publish(user, new Payload("{}")),
+                        "the JVM's default trust store does not know the test CA");
+            }
+        }
+    }
+
+    /** Publish, live delivery, history, replay and the rate limit: every command Herald sends. */
+    private void exercise(RedisBroker broker) throws InterruptedException {
+        BrokerContract.RecordingListener live = new BrokerContract.RecordingListener();
+        broker.start(live);
+        assertTrue(live.subscriptions.poll(10, TimeUnit.SECONDS) != null, "subscribed");
+        Await.until("ready", Duration.ofSeconds(10), broker::isReady);
+        Notification sent = broker.publish(user, new Payload("{\"secure\":true}"));
+        assertEquals(sent, live.next());
+        assertEquals(List.of(sent), broker.history(user, null, 10));
+        assertEquals(List.of(sent), broker.replay(user, dev.herald.notification.entity.NotificationId.ZERO).entries());
+        assertEquals(Duration.ZERO, broker.takePermit("caller", 10, 10));
+    }
+
+    private static void generateCertificates(Path dir) throws IOException, InterruptedException {
+        run(dir, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=Herald Test CA",
+                "-keyout", "ca.key", "-out", "ca.crt");
+        run(dir, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "redis.key", "-out", "redis.csr");
+        Files.writeString(dir.resolve("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        run(dir, "openssl", "x509", "-req", "-in", "redis.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "1", "-extfile", "san.ext", "-out", "redis.crt");
+        run(dir, "keytool", "-importcert", "-noprompt", "-alias", "herald-test-ca", "-file", "ca.crt",
+                "-keystore", "truststore.p12", "-storetype", "PKCS12", "-storepass", "changeit");
+    }
+
+    private static void run(Path dir, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("tools.log").toFile()).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "timed out: " + String.join(" ", command));
+        assertEquals(0, process.exitValue(), () -> String.join(" ", command) + " failed; see " + dir.resolve("tools.log"));
+    }
+}
