@@ -24,21 +24,6 @@ public class ErrorPageServlet extends HttpServlet {
             case 404 -> "no such route";
             default -> "the server could not handle this request";
         };
-        Problem problem = new Problem("about:blank", title(status), status, detail, uri);
-        if (status == 401) {
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"herald\"");
-        }
-        response.setContentType(Problem.MEDIA_TYPE);
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(problem.toJson());
-    }
-
-    private static String title(int status) {
-        return switch (status) {
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            default -> "Internal Server Error";
-        };
+        Problem.of(status, detail, uri).writeTo(response);
     }
 }

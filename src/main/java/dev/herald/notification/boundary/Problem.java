@@ -2,6 +2,9 @@ package dev.herald.notification.boundary;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An RFC 9457 problem: every error Herald answers, as {@code application/problem+json}. */
@@ -14,6 +17,24 @@ public record Problem(
         @Schema(example = "/notify/42") String instance) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+
+    /** A problem titled with the status' standard reason phrase. */
+    public static Problem of(int status, String detail, String instance) {
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        String title = type != null ? type.getReasonPhrase() : status == 429 ? "Too Many Requests" : "Error";
+        return new Problem("about:blank", title, status, detail == null ? title : detail, instance);
+    }
+
+    /** Answers a servlet request with this problem (outside JAX-RS: filters, error pages). */
+    public void writeTo(HttpServletResponse response) throws IOException {
+        response.setStatus(status);
+        if (status == 401) {
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"herald\"");
+        }
+        response.setContentType(MEDIA_TYPE);
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(toJson());
+    }
 
     public String toJson() {
         JsonObjectBuilder json = Json.createObjectBuilder()

@@ -41,14 +41,7 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
     }
 
     private Response problem(Response.ResponseBuilder response, int status, String detail) {
-        Problem problem = new Problem("about:blank", reasonPhrase(status), status,
-                detail == null ? reasonPhrase(status) : detail,
-                uriInfo == null ? null : uriInfo.getRequestUri().getRawPath());
+        Problem problem = Problem.of(status, detail, uriInfo == null ? null : uriInfo.getRequestUri().getRawPath());
         return response.status(status).entity(problem.toJson()).type(Problem.MEDIA_TYPE).build();
-    }
-
-    private static String reasonPhrase(int status) {
-        Response.StatusType type = Response.Status.fromStatusCode(status);
-        return type != null ? type.getReasonPhrase() : "Error";
     }
 }

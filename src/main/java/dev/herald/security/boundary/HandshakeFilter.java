@@ -139,23 +139,6 @@ public class HandshakeFilter extends HttpFilter {
             throws IOException {
         LOG.log(Level.INFO, "Refused a WebSocket handshake on {0}: {1} {2}",
                 request.getRequestURI(), String.valueOf(status), detail);
-        Problem problem = new Problem("about:blank", title(status), status, detail, request.getRequestURI());
-        response.setStatus(status);
-        if (status == 401) {
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"herald\"");
-        }
-        response.setContentType(Problem.MEDIA_TYPE);
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(problem.toJson());
-    }
-
-    private static String title(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 429 -> "Too Many Requests";
-            default -> "Service Unavailable";
-        };
+        Problem.of(status, detail, request.getRequestURI()).writeTo(response);
     }
 }
