@@ -32,6 +32,9 @@ public final class Bench {
     /** Credentials for publishers and sockets: none today (Herald has no authentication yet). */
     static TokenSource tokenSource = TokenSource.NONE;
 
+    /** target/bench: results.jsonl, the server's log, thread dumps, JFR recordings. */
+    static Path outDir = Path.of("target/bench");
+
     private Bench() {
     }
 
@@ -66,7 +69,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         Path basedir = Path.of(str("basedir", ".")).toAbsolutePath().normalize();
-        Path outDir = basedir.resolve("target/bench");
+        outDir = basedir.resolve("target/bench");
         Files.createDirectories(outDir);
         List<String> scenarios = str("scenarios", String.join(",", ALL)).equals("all") ? ALL
                 : Arrays.stream(str("scenarios", String.join(",", ALL)).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
@@ -167,17 +170,17 @@ public final class Bench {
         return m;
     }
 
-    /** Polls the 1-minute load every 20 s, up to 10 minutes, until it is below {@code threshold} (0: do not wait). */
+    /** Polls the 1-minute load every 20 s, up to bench.quietWaitSeconds (600), until it is below {@code threshold} (0: do not wait). */
     static void waitForQuiet(double threshold) {
         if (threshold <= 0) {
             return;
         }
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(integer("quietWaitSeconds", 600));
         while (Proc.load1() >= threshold && System.nanoTime() < deadline) {
             log("load " + Proc.loadavg() + " >= " + threshold + ": waiting 20 s");
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(20));
         }
-        log("load " + Proc.loadavg() + (Proc.load1() < threshold ? "" : " (still busy after 10 min; running anyway)"));
+        log("load " + Proc.loadavg() + (Proc.load1() < threshold ? "" : " (still busy; running anyway)"));
     }
 
     static String maxFiles() {

@@ -510,7 +510,7 @@ final class Scenarios {
         double rate = Bench.real("slow.rate", 500);
         double seconds = Bench.real("slow.seconds", 20);
         double floodRate = Bench.real("slow.floodRate", 20);
-        int floodBytes = Bench.integer("slow.floodBytes", 16384);
+        int floodBytes = Bench.integer("slow.floodBytes", 60000);
         int stride = users / slowCount;
         IntPredicate isSlow = i -> i % stride == 0 && i / stride < slowCount;
         Map<String, Object> m = new LinkedHashMap<>();
@@ -548,6 +548,7 @@ final class Scenarios {
             slowRx.forEach(rx -> rx.conn.pause());
         }
         double slowClosedBefore = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
+        double errorClosedBefore = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
         Map<String, Object> m = new LinkedHashMap<>();
         try {
             int messages = (int) Math.round(rate * seconds);
@@ -563,6 +564,8 @@ final class Scenarios {
             List<Integer> liveStatuses = Collections.synchronizedList(new ArrayList<>());
             AtomicLong liveMaxMicros = new AtomicLong();
             List<String> dumps = Collections.synchronizedList(new ArrayList<>());
+            List<Double> closedAt = Collections.synchronizedList(new ArrayList<>()); // s after start, one per 4429 seen
+            double[] lastSlowCount = {Double.isNaN(slowClosedBefore) ? 0 : slowClosedBefore};
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
             long end = start + (long) (seconds * 1e9);
             Thread probe = new Thread(() -> {
@@ -573,6 +576,12 @@ final class Scenarios {
                     String[] live = herald.get("/health/live");
                     liveMaxMicros.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
                     liveStatuses.add(Integer.parseInt(live[0]));
+                    if (stopReading) {
+                        double closedNow = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
+                        for (; closedNow > lastSlowCount[0]; lastSlowCount[0]++) {
+                            closedAt.add((System.nanoTime() - start) / 1e9);
+                        }
+                    }
                     double done = (System.nanoTime() - start) / (double) (end - start);
                     if (stopReading && !d1 && done >= 0.6) {
                         d1 = true;
@@ -642,6 +651,7 @@ final class Scenarios {
             m.putAll(cpu(s0));
             Herald.sleep(Duration.ofSeconds(1));
             double slowClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
+            double errorClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
             long valid = 0;
             synchronized (tally.receivers) {
                 for (Tally.Rx rx : tally.receivers) {
@@ -662,7 +672,9 @@ final class Scenarios {
             m.put("others_p99_ms", h.getValueAtPercentile(99) / 1000.0);
             m.put("others_max_ms", h.getMaxValue() / 1000.0);
             m.put("send_lag_p99_ms", out.sendLag.getIntervalHistogram().getValueAtPercentile(99) / 1000.0);
-            m.put("closed_4429_metric", Double.isNaN(slowClosedAfter) ? Double.NaN : slowClosedAfter - slowClosedBefore);
+            m.put("closed_4429_metric", slowClosedAfter - (Double.isNaN(slowClosedBefore) ? 0 : slowClosedBefore));
+            // sessions closed for another reason (e.g. 1011 after a failed or timed-out send) meanwhile
+            m.put("closed_error_metric", errorClosedAfter - (Double.isNaN(errorClosedBefore) ? 0 : errorClosedBefore));
             synchronized (liveStatuses) {
                 m.put("live_probes", liveStatuses.size());
                 m.put("live_ok", !liveStatuses.isEmpty() && liveStatuses.stream().allMatch(s -> s == 200));
@@ -677,9 +689,29 @@ final class Scenarios {
                 }
                 m.put("slow_closed_4429_seen", slowRx.stream().filter(rx -> rx.closeCode == 4429).count());
                 m.put("slow_close_codes", slowRx.stream().map(rx -> rx.closeCode).toList().toString());
+                m.put("slow_close_reasons", slowRx.stream().map(rx -> String.valueOf(rx.closeReason)).distinct().toList().toString());
+                synchronized (closedAt) {
+                    // seen by a once-a-second metric poll: accurate to about a second
+                    m.put("first_4429_after_s", closedAt.isEmpty() ? Double.NaN : closedAt.get(0));
+                    m.put("last_4429_after_s", closedAt.isEmpty() ? Double.NaN : closedAt.get(closedAt.size() - 1));
+                    // what the server had been handed for one slow client before it gave up on it (kernel + queues)
+                    m.put("flood_mb_per_slow_client_before_4429", closedAt.isEmpty() ? Double.NaN
+                            : closedAt.get(0) * floodRate * floodBytes / 1e6);
+                }
                 long received = slowRx.stream().mapToLong(rx -> rx.count.get()).sum();
                 m.put("slow_frames_received", received);
                 analyse(m, dumps);
+                List<String> files = new ArrayList<>();
+                for (int i = 0; i < dumps.size(); i++) {
+                    java.nio.file.Path file = Bench.outDir.resolve("threads-slow-" + tag + "-" + (i + 1) + ".txt");
+                    try {
+                        java.nio.file.Files.writeString(file, String.valueOf(dumps.get(i)));
+                        files.add(file.getFileName().toString());
+                    } catch (java.io.IOException e) {
+                        Bench.log("could not write " + file + ": " + e);
+                    }
+                }
+                m.put("thread_dump_files", String.join(" ", files));
             }
             return m;
         } finally {
