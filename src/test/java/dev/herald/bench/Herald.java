@@ -149,12 +149,30 @@ final class Herald implements AutoCloseable {
 
     /** jcmd Thread.print of the server JVM, or null. */
     String threadDump() {
+        return jcmd("Thread.print");
+    }
+
+    /**
+     * Java heap in use after a full GC (jcmd GC.run, then GC.heap_info), in KiB; -1 when unknown. Unlike VmRSS,
+     * it does not depend on how much heap earlier scenarios made the JVM touch.
+     */
+    long heapUsedAfterGcKb() {
+        if (jcmd("GC.run") == null) {
+            return -1;
+        }
+        String info = jcmd("GC.heap_info");
+        java.util.regex.Matcher m = info == null ? null : java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+        return m != null && m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Output of jcmd against the server JVM, or null. */
+    String jcmd(String command) {
         if (pid <= 0) {
             return null;
         }
         try {
             ProcessBuilder jcmdBuilder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    String.valueOf(pid), "Thread.print").redirectErrorStream(true);
+                    String.valueOf(pid), command).redirectErrorStream(true);
             jcmdBuilder.environment().remove("JDK_JAVA_OPTIONS");
             Process jcmd = jcmdBuilder.start();
             byte[] out = jcmd.getInputStream().readAllBytes();

@@ -354,6 +354,8 @@ final class Scenarios {
         m.put("sources", sources);
         m.put("server_rss_base_kb", Proc.rssKb(pid));
         long rss0 = Proc.rssKb(pid);
+        long heap0 = herald.heapUsedAfterGcKb();
+        m.put("server_heap_base_kb", heap0);
         List<Map<String, Object>> stepLines = new ArrayList<>();
         List<Ws.Conn> held = new ArrayList<>();
         Tally tally = new Tally(Bench.tag());
@@ -390,6 +392,9 @@ final class Scenarios {
                 long rss = Proc.rssKb(pid);
                 s.put("server_rss_kb", rss);
                 s.put("server_rss_per_socket_kb", held.isEmpty() ? Double.NaN : (double) (rss - rss0) / held.size());
+                long heap = herald.heapUsedAfterGcKb();
+                s.put("server_heap_after_gc_kb", heap);
+                s.put("server_heap_per_socket_kb", heap < 0 || heap0 < 0 || held.isEmpty() ? Double.NaN : (double) (heap - heap0) / held.size());
                 s.put("server_fds", Proc.openFiles(pid));
                 s.put("server_threads", Proc.threads(pid));
                 s.put("gen_fds", Proc.openFiles(ProcessHandle.current().pid()));
@@ -419,6 +424,7 @@ final class Scenarios {
             }
             m.put("server_rss_kb", last.get("server_rss_kb"));
             m.put("server_rss_per_socket_kb", last.get("server_rss_per_socket_kb"));
+            m.put("server_heap_per_socket_kb", last.get("server_heap_per_socket_kb"));
             m.put("idle_server_cpu_pct", last.get("idle_server_cpu_pct"));
             m.put("idle_gen_cpu_pct", last.get("idle_gen_cpu_pct"));
             m.put("connect_per_s", stepLines.stream().mapToDouble(s -> (double) s.get("connect_per_s")).average().orElse(Double.NaN));
