@@ -1,0 +1,773 @@
+package dev.herald.bench;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+
+/** The scenarios of issue 7 (and issue 4's slow clients); each returns its JSON line(s) as maps. */
+final class Scenarios {
+
+    private final Herald herald;
+    private final long redisPid;
+    private final Ws.Client client;
+    private final Publisher publisher;
+    private final TokenSource tokens;
+    private final long maxNanos = TimeUnit.SECONDS.toNanos(Bench.integer("maxSeconds", 300));
+
+    Scenarios(Herald herald, long redisPid, Ws.Client client, Publisher publisher, TokenSource tokens) {
+        this.herald = herald;
+        this.redisPid = redisPid;
+        this.client = client;
+        this.publisher = publisher;
+        this.tokens = tokens;
+    }
+
+    List<Map<String, Object>> run(String name, int run) {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        if (name.equals("broadcast")) {
+            for (int sockets : Bench.ints("broadcast.sockets", "2000,5000")) {
+                lines.add(guarded(name, run, () -> broadcast(sockets)));
+            }
+            return lines;
+        }
+        lines.add(guarded(name, run, () -> switch (name) {
+            case "unicast" -> unicast(Bench.integer("unicast.users", 1000), Bench.integer("unicast.messages", 20000),
+                    Bench.integer("unicast.publishers", 50), "unicast");
+            case "latency" -> latency();
+            case "idle" -> idle();
+            case "resume" -> resume();
+            case "slow" -> slow();
+            default -> throw new IllegalArgumentException(name);
+        }));
+        return lines;
+    }
+
+    private interface Body {
+        Map<String, Object> run() throws Exception;
+    }
+
+    /** Common fields around a scenario; a scenario that throws still yields a line (with "error"). */
+    private Map<String, Object> guarded(String name, int run, Body body) {
+        Bench.waitForQuiet(Bench.real("quietLoad", 0));
+        double leftover = herald.awaitSessionsAtMost(0, Duration.ofSeconds(60));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scenario", name);
+        m.put("run", run);
+        m.put("started", Instant.now().toString());
+        m.put("client", client.name());
+        m.put("load_start", Proc.loadavg());
+        Bench.log("scenario " + name + " (run " + run + "), load " + Proc.loadavg()
+                + (leftover > 0 ? ", " + leftover + " sessions still open on the server" : ""));
+        long start = System.nanoTime();
+        try {
+            m.putAll(body.run());
+        } catch (Exception | AssertionError e) {
+            Bench.log("scenario " + name + " failed: " + e);
+            e.printStackTrace();
+            m.put("ok", false);
+            m.put("error", String.valueOf(e));
+        }
+        m.put("scenario_s", (System.nanoTime() - start) / 1e9);
+        m.put("load_end", Proc.loadavg());
+        return m;
+    }
+
+    // ---------------------------------------------------------------- connecting
+
+    /** Opened sockets and how the opening went. */
+    record Opened(List<Ws.Conn> conns, int failed, String firstError, double seconds) {
+        double rate() {
+            return conns.size() / seconds;
+        }
+
+        void closeAll() {
+            conns.forEach(Ws.Conn::close);
+        }
+    }
+
+    /** Opens {@code count} sockets, at most {@code inFlight} handshakes at a time, each ready (Ping answered). */
+    Opened open(Ws.Client using, int count, IntFunction<URI> uri, IntFunction<String> user, IntFunction<InetAddress> local,
+                IntFunction<Tally.Rx> handler, int inFlight) {
+        Semaphore permits = new Semaphore(inFlight);
+        List<Ws.Conn> conns = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failed = new AtomicInteger();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        long start = System.nanoTime();
+        long deadline = start + maxNanos;
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            try {
+                if (!permits.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    failed.addAndGet(count - i);
+                    firstError.compareAndSet(null, "connect phase timed out");
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            Tally.Rx rx = handler.apply(i);
+            String u = user.apply(i);
+            URI target = Ws.withQuery(uri.apply(i), tokens.socketQuery(u));
+            CompletableFuture<Ws.Conn> f;
+            try {
+                f = using.connect(target, tokens.socketHeaders(u), local.apply(i), rx);
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            all.add(f.orTimeout(30, TimeUnit.SECONDS).whenComplete((conn, error) -> {
+                permits.release();
+                if (error != null) {
+                    failed.incrementAndGet();
+                    firstError.compareAndSet(null, String.valueOf(error));
+                } else {
+                    rx.conn = conn;
+                    conns.add(conn);
+                }
+            }));
+        }
+        try {
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // counted per socket
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (failed.get() > 0) {
+            Bench.log(failed.get() + " of " + count + " sockets failed to open; first: " + firstError.get());
+        }
+        return new Opened(new ArrayList<>(conns), failed.get(), firstError.get(), seconds);
+    }
+
+    Opened openUsers(int count, String prefix, IntFunction<Tally.Rx> handler) {
+        return open(client, count, i -> Bench.ws(herald, "/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
+    }
+
+    /** Closes sockets and waits (bounded) until the server has let them go. */
+    void closeAndSettle(Opened opened) {
+        opened.closeAll();
+        herald.awaitSessionsAtMost(0, Duration.ofSeconds(60));
+    }
+
+    /** Waits until {@code delivered >= expected}, for at most 60 s, or 10 s without progress. */
+    static void drain(AtomicLong delivered, long expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long last = delivered.get();
+        long lastProgress = System.nanoTime();
+        while (delivered.get() < expected && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            long now = delivered.get();
+            if (now != last) {
+                last = now;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(10)) {
+                Bench.log("no delivery for 10 s: " + now + " of " + expected);
+                return;
+            }
+        }
+    }
+
+    static String body(int k, long t, String tag, String padding) {
+        return "{\"t\":" + t + ",\"n\":" + k + ",\"r\":\"" + tag + "\"" + (padding.isEmpty() ? "" : ",\"p\":\"" + padding + "\"") + "}";
+    }
+
+    private Map<String, Object> cpu(Proc.Snapshot start) {
+        return Proc.Snapshot.take(herald.pid(), redisPid).since(start);
+    }
+
+    // ---------------------------------------------------------------- unicast
+
+    /** U users connected, M notifications round-robin over them, C publishers at full speed. */
+    Map<String, Object> unicast(int users, int messages, int publishers, String label) {
+        String tag = Bench.tag();
+        Tally tally = new Tally(tag);
+        Opened opened = openUsers(users, "u", i -> tally.receiver(i, n -> n % users == i, true));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("users", users);
+        m.put("messages", messages);
+        m.put("publishers", publishers);
+        m.put("connect_failed", opened.failed());
+        try {
+            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Publisher.Outcome out = publisher.closedLoop(messages, publishers, new Publisher.Message() {
+                public String path(int k) {
+                    return "/notify/u" + (k % users);
+                }
+
+                public String body(int k, long t) {
+                    return Scenarios.body(k, t, tag, "");
+                }
+            }, System.nanoTime() + maxNanos, false);
+            drain(tally.delivered, out.accepted.get());
+            Map<String, Object> cpu = cpu(s0);
+            double publishSeconds = (out.lastAnswer - out.firstSend) / 1e9;
+            m.put("published", out.accepted.get());
+            m.put("publish_failed", out.failed.get());
+            m.put("publish_s", publishSeconds);
+            m.put("publish_per_s", out.accepted.get() / publishSeconds);
+            m.putAll(tally.accounting(out.accepted.get(), out::ok, i -> true));
+            m.put("delivered_per_s", tally.delivered.get() / ((tally.lastArrival.get() - out.firstSend) / 1e9));
+            Tally.percentiles(m, "", tally.latency.getIntervalHistogram());
+            m.putAll(cpu);
+            m.put("ok", (double) m.get("ratio") == 1.0 && tally.duplicates.get() == 0 && tally.misrouted.get() == 0
+                    && opened.failed() == 0);
+            if (out.firstError != null) {
+                m.put("first_publish_error", out.firstError);
+            }
+            if (label.equals("warmup")) {
+                Bench.log("warm-up: " + Json.write(m));
+            }
+            return m;
+        } finally {
+            closeAndSettle(opened);
+        }
+    }
+
+    // ---------------------------------------------------------------- latency
+
+    /** 1,000 users, 500/s for 20 s, open loop: latency from the intended send time. */
+    Map<String, Object> latency() {
+        int users = Bench.integer("latency.users", 1000);
+        double rate = Bench.real("latency.rate", 500);
+        double seconds = Bench.real("latency.seconds", 20);
+        return openLoopUsers(users, rate, seconds, Bench.integer("latency.publishers", 16));
+    }
+
+    private Map<String, Object> openLoopUsers(int users, double rate, double seconds, int threads) {
+        String tag = Bench.tag();
+        Tally tally = new Tally(tag);
+        Opened opened = openUsers(users, "l", i -> tally.receiver(i, n -> n % users == i, true));
+        int messages = (int) Math.round(rate * seconds);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("users", users);
+        m.put("rate", rate);
+        m.put("seconds", seconds);
+        m.put("connect_failed", opened.failed());
+        try {
+            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, threads, new Publisher.Message() {
+                public String path(int k) {
+                    return "/notify/l" + (k % users);
+                }
+
+                public String body(int k, long t) {
+                    return Scenarios.body(k, t, tag, "");
+                }
+            }, start, start + maxNanos, false);
+            drain(tally.delivered, out.accepted.get());
+            m.putAll(cpu(s0));
+            m.put("published", out.accepted.get());
+            m.put("publish_failed", out.failed.get());
+            m.putAll(tally.accounting(out.accepted.get(), out::ok, i -> true));
+            Tally.percentiles(m, "", tally.latency.getIntervalHistogram());
+            Histogram lag = out.sendLag.getIntervalHistogram();
+            m.put("send_lag_p99_ms", lag.getValueAtPercentile(99) / 1000.0);
+            m.put("send_lag_max_ms", lag.getMaxValue() / 1000.0);
+            m.put("ok", (double) m.get("ratio") == 1.0 && tally.duplicates.get() == 0 && opened.failed() == 0);
+            return m;
+        } finally {
+            closeAndSettle(opened);
+        }
+    }
+
+    // ---------------------------------------------------------------- broadcast
+
+    /** N sockets on /ws/notifications, 10 notifications/s for 10 s. */
+    Map<String, Object> broadcast(int sockets) {
+        double rate = Bench.real("broadcast.rate", 10);
+        double seconds = Bench.real("broadcast.seconds", 10);
+        int messages = (int) Math.round(rate * seconds);
+        String tag = Bench.tag();
+        Tally tally = new Tally(tag);
+        Opened opened = open(client, sockets, i -> Bench.ws(herald, "/ws/notifications"), i -> null, i -> null,
+                i -> tally.receiver(i, n -> true, true), 200);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sockets", sockets);
+        m.put("rate", rate);
+        m.put("seconds", seconds);
+        m.put("connected", opened.conns().size());
+        m.put("connect_failed", opened.failed());
+        m.put("connect_per_s", opened.rate());
+        try {
+            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, 4, new Publisher.Message() {
+                public String path(int k) {
+                    return "/notify";
+                }
+
+                public String body(int k, long t) {
+                    return Scenarios.body(k, t, tag, "");
+                }
+            }, start, start + maxNanos, false);
+            long expected = out.accepted.get() * opened.conns().size();
+            drain(tally.delivered, expected);
+            m.putAll(cpu(s0));
+            m.put("published", out.accepted.get());
+            m.put("publish_failed", out.failed.get());
+            m.putAll(tally.accounting(expected, out::ok, i -> true));
+            m.put("deliveries_per_s", tally.delivered.get() / ((tally.lastArrival.get() - out.firstSend) / 1e9));
+            Tally.percentiles(m, "", tally.latency.getIntervalHistogram());
+            m.put("ok", (double) m.get("ratio") == 1.0 && tally.duplicates.get() == 0 && opened.failed() == 0);
+            return m;
+        } finally {
+            closeAndSettle(opened);
+        }
+    }
+
+    // ---------------------------------------------------------------- idle capacity
+
+    /** Opens idle user sockets in steps (several 127.0.0.x source addresses) and measures the server at each. */
+    Map<String, Object> idle() throws UnknownHostException {
+        List<Integer> steps = Bench.ints("idle.steps", "1000,5000,10000,15000,19000");
+        int sources = Bench.integer("idle.sources", 4);
+        double cpuSeconds = Bench.real("idle.cpuSeconds", 10);
+        InetAddress[] local = new InetAddress[sources];
+        for (int i = 0; i < sources; i++) {
+            local[i] = InetAddress.getByName("127.0.0." + (1 + i));
+        }
+        long pid = herald.pid();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sources", sources);
+        m.put("server_rss_base_kb", Proc.rssKb(pid));
+        long rss0 = Proc.rssKb(pid);
+        long heap0 = herald.heapUsedAfterGcKb();
+        m.put("server_heap_base_kb", heap0);
+        List<Map<String, Object>> stepLines = new ArrayList<>();
+        List<Ws.Conn> held = new ArrayList<>();
+        Tally tally = new Tally(Bench.tag());
+        boolean liveOk = true;
+        int failedTotal = 0;
+        String firstError = null;
+        Proc.Snapshot whole = Proc.Snapshot.take(pid, redisPid);
+        try (NioWsClient nio = new NioWsClient(Bench.integer("nio.threads", 1))) {
+            for (int step : steps) {
+                int from = held.size();
+                int need = step - from;
+                if (need <= 0) {
+                    continue;
+                }
+                Proc.Snapshot c0 = Proc.Snapshot.take(pid, redisPid);
+                Opened opened = open(nio, need, i -> Bench.ws(herald, "/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
+                        i -> local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
+                Map<String, Object> connectCpu = cpu(c0);
+                held.addAll(opened.conns());
+                failedTotal += opened.failed();
+                if (firstError == null) {
+                    firstError = opened.firstError();
+                }
+                Herald.sleep(Duration.ofSeconds(2));
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("target", step);
+                s.put("held", held.size());
+                s.put("connect_failed", opened.failed());
+                s.put("connect_s", opened.seconds());
+                s.put("connect_per_s", opened.rate());
+                s.put("connect_server_cpu_s", connectCpu.get("server_cpu_s"));
+                s.put("connect_gen_cpu_s", connectCpu.get("gen_cpu_s"));
+                s.put("server_sessions", herald.sessions());
+                long rss = Proc.rssKb(pid);
+                s.put("server_rss_kb", rss);
+                s.put("server_rss_per_socket_kb", held.isEmpty() ? Double.NaN : (double) (rss - rss0) / held.size());
+                long heap = herald.heapUsedAfterGcKb();
+                s.put("server_heap_after_gc_kb", heap);
+                s.put("server_heap_per_socket_kb", heap < 0 || heap0 < 0 || held.isEmpty() ? Double.NaN : (double) (heap - heap0) / held.size());
+                s.put("server_fds", Proc.openFiles(pid));
+                s.put("server_threads", Proc.threads(pid));
+                s.put("gen_fds", Proc.openFiles(ProcessHandle.current().pid()));
+                Proc.Snapshot i0 = Proc.Snapshot.take(pid, redisPid);
+                Herald.sleep(Bench.seconds(cpuSeconds));
+                Map<String, Object> idleCpu = cpu(i0);
+                s.put("idle_server_cpu_pct", 100 * (double) idleCpu.get("server_cores"));
+                s.put("idle_gen_cpu_pct", 100 * (double) idleCpu.get("gen_cores"));
+                long t0 = System.nanoTime();
+                String[] live = herald.get("/health/live");
+                s.put("live_status", Integer.parseInt(live[0]));
+                s.put("live_ms", (System.nanoTime() - t0) / 1e6);
+                liveOk &= live[0].equals("200");
+                s.put("frames_received", tally.flood.get() + tally.foreign.get());
+                s.put("closed_by_server", held.stream().filter(c -> c.closed().isDone()).count());
+                stepLines.add(s);
+                Bench.log("idle step " + Json.write(s));
+                if (opened.failed() > 0) {
+                    break;
+                }
+            }
+            Map<String, Object> last = stepLines.isEmpty() ? Map.of() : stepLines.get(stepLines.size() - 1);
+            m.put("max_held", held.size());
+            m.put("connect_failed", failedTotal);
+            if (firstError != null) {
+                m.put("first_connect_error", firstError);
+            }
+            m.put("server_rss_kb", last.get("server_rss_kb"));
+            m.put("server_rss_per_socket_kb", last.get("server_rss_per_socket_kb"));
+            m.put("server_heap_per_socket_kb", last.get("server_heap_per_socket_kb"));
+            m.put("idle_server_cpu_pct", last.get("idle_server_cpu_pct"));
+            m.put("idle_gen_cpu_pct", last.get("idle_gen_cpu_pct"));
+            m.put("connect_per_s", stepLines.stream().mapToDouble(s -> (double) s.get("connect_per_s")).average().orElse(Double.NaN));
+            m.put("live_ok", liveOk);
+            m.put("steps", stepLines);
+            for (Ws.Conn c : held) {
+                c.close();
+            }
+            double left = herald.awaitSessionsAtMost(0, Duration.ofSeconds(90));
+            m.put("sessions_left_after_close", left);
+            m.putAll(cpu(whole));
+            m.put("ok", liveOk && failedTotal == 0);
+            return m;
+        }
+    }
+
+    // ---------------------------------------------------------------- resume
+
+    /** A user disconnects, N are published to it, it reconnects with since=<last id>: all N must arrive, once, in order. */
+    Map<String, Object> resume() {
+        int count = Bench.integer("resume.count", 10);
+        String tag = Bench.tag();
+        String user = "resume-" + tag;
+        Tally tally = new Tally(tag);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("count", count);
+        Tally.Rx first = tally.receiver(0, n -> true, false);
+        first.keepOrder = true;
+        Opened a = open(client, 1, i -> Bench.ws(herald, "/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
+        if (a.conns().isEmpty()) {
+            throw new IllegalStateException("could not connect: " + a.firstError());
+        }
+        String[] answer = publisher.post("/notify/" + user, body(0, System.nanoTime(), tag, ""));
+        drain(first.count, 1);
+        String since;
+        synchronized (first) {
+            since = first.ids.isEmpty() ? null : first.ids.get(0);
+        }
+        if (since == null) {
+            throw new IllegalStateException("the first notification did not arrive (publish answered " + answer[0] + ")");
+        }
+        a.closeAll();
+        first.conn.closed().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> -1).join();
+        herald.awaitSessionsAtMost(0, Duration.ofSeconds(10));
+        int accepted = 0;
+        for (int k = 1; k <= count; k++) {
+            if (publisher.post("/notify/" + user, body(k, System.nanoTime(), tag, ""))[0].equals("202")) {
+                accepted++;
+            }
+        }
+        Tally.Rx second = tally.receiver(1, n -> n >= 1, false);
+        second.keepOrder = true;
+        long t0 = System.nanoTime();
+        Opened b = open(client, 1, i -> Bench.ws(herald, "/ws/notifications/" + user + "?since=" + since), i -> user,
+                i -> null, i -> second, 1);
+        drain(second.count, count);
+        double allMs = (System.nanoTime() - t0) / 1e6;
+        Herald.sleep(Duration.ofSeconds(1)); // anything extra would show now
+        List<Integer> order;
+        synchronized (second) {
+            order = new ArrayList<>(second.order);
+        }
+        boolean inOrder = true;
+        for (int i = 0; i < order.size(); i++) {
+            inOrder &= order.get(i) == i + 1;
+        }
+        m.put("published_while_away", accepted);
+        m.put("arrived", order.size());
+        m.put("in_order", inOrder);
+        m.put("duplicates", tally.duplicates.get());
+        m.put("arrived_ms", allMs);
+        m.put("reconnect_failed", b.failed());
+        m.put("ok", accepted == count && order.size() == count && inOrder && tally.duplicates.get() == 0);
+        closeAndSettle(b);
+        return m;
+    }
+
+    // ---------------------------------------------------------------- slow clients (issue 4)
+
+    /**
+     * 1,000 users under a steady open-loop rate, twice: all reading, then with 1% that stop reading. So that a
+     * client that stops reading actually fills its buffers within the run, the slow-designated users also get
+     * a "flood" (larger frames at a few per second) in BOTH runs: the server does the same work both times,
+     * and only the reading differs. The others' latency is compared; the slow ones should be closed with 4429.
+     */
+    Map<String, Object> slow() {
+        int users = Bench.integer("slow.users", 1000);
+        int slowCount = Bench.integer("slow.slowClients", Math.max(1, users / 100));
+        double rate = Bench.real("slow.rate", 500);
+        double seconds = Bench.real("slow.seconds", 20);
+        double floodRate = Bench.real("slow.floodRate", 20);
+        int floodBytes = Bench.integer("slow.floodBytes", 60000);
+        int stride = users / slowCount;
+        IntPredicate isSlow = i -> i % stride == 0 && i / stride < slowCount;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("users", users);
+        m.put("slow_clients", slowCount);
+        m.put("rate", rate);
+        m.put("seconds", seconds);
+        m.put("flood_per_slow_user_per_s", floodRate);
+        m.put("flood_bytes", floodBytes);
+        Map<String, Object> a = slowRun(users, isSlow, slowCount, rate, seconds, floodRate, floodBytes, false);
+        Map<String, Object> b = slowRun(users, isSlow, slowCount, rate, seconds, floodRate, floodBytes, true);
+        a.forEach((k, v) -> m.put("reading_" + k, v));
+        b.forEach((k, v) -> m.put("slow_" + k, v));
+        double p99a = (double) a.get("others_p99_ms");
+        double p99b = (double) b.get("others_p99_ms");
+        m.put("p99_change_pct", 100 * (p99b - p99a) / p99a);
+        m.put("closed_4429", b.get("closed_4429_metric"));
+        m.put("live_ok", b.get("live_ok"));
+        m.put("threads_stuck_in_write", b.get("threads_stuck_in_write"));
+        m.put("ok", (double) a.get("others_ratio") == 1.0 && (double) b.get("others_ratio") == 1.0
+                && Boolean.TRUE.equals(b.get("live_ok")) && Long.valueOf(0).equals(b.get("threads_stuck_in_write")));
+        return m;
+    }
+
+    private Map<String, Object> slowRun(int users, IntPredicate isSlow, int slowCount, double rate, double seconds,
+                                        double floodRate, int floodBytes, boolean stopReading) {
+        String tag = Bench.tag();
+        Tally tally = new Tally(tag);
+        Opened opened = openUsers(users, "s", i -> tally.receiver(i, n -> n % users == i, !isSlow.test(i)));
+        List<Tally.Rx> slowRx;
+        synchronized (tally.receivers) {
+            slowRx = tally.receivers.stream().filter(rx -> isSlow.test(rx.index)).toList();
+        }
+        if (stopReading) {
+            slowRx.forEach(rx -> rx.conn.pause());
+        }
+        double slowClosedBefore = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
+        double errorClosedBefore = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
+        Map<String, Object> m = new LinkedHashMap<>();
+        try {
+            int messages = (int) Math.round(rate * seconds);
+            int floodMessages = (int) Math.round(floodRate * slowCount * seconds);
+            String padding = "x".repeat(floodBytes);
+            List<Integer> slowUsers = new ArrayList<>();
+            for (int i = 0; i < users; i++) {
+                if (isSlow.test(i)) {
+                    slowUsers.add(i);
+                }
+            }
+            // probes while it runs: liveness every second, thread dumps at 60% and 90% of the run
+            List<Integer> liveStatuses = Collections.synchronizedList(new ArrayList<>());
+            AtomicLong liveMaxMicros = new AtomicLong();
+            List<String> dumps = Collections.synchronizedList(new ArrayList<>());
+            List<Double> closedAt = Collections.synchronizedList(new ArrayList<>()); // s after start, one per 4429 seen
+            double[] lastSlowCount = {Double.isNaN(slowClosedBefore) ? 0 : slowClosedBefore};
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+            long end = start + (long) (seconds * 1e9);
+            Thread probe = new Thread(() -> {
+                boolean d1 = false;
+                boolean d2 = false;
+                while (System.nanoTime() < end + TimeUnit.SECONDS.toNanos(1)) {
+                    long t0 = System.nanoTime();
+                    String[] live = herald.get("/health/live");
+                    liveMaxMicros.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
+                    liveStatuses.add(Integer.parseInt(live[0]));
+                    if (stopReading) {
+                        double closedNow = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
+                        for (; closedNow > lastSlowCount[0]; lastSlowCount[0]++) {
+                            closedAt.add((System.nanoTime() - start) / 1e9);
+                        }
+                    }
+                    double done = (System.nanoTime() - start) / (double) (end - start);
+                    if (stopReading && !d1 && done >= 0.6) {
+                        d1 = true;
+                        dumps.add(herald.threadDump());
+                    } else if (stopReading && !d2 && done >= 0.9) {
+                        d2 = true;
+                        dumps.add(herald.threadDump());
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1000));
+                }
+            }, "probe");
+            probe.setDaemon(true);
+            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            AtomicReference<Publisher.Outcome> floodOut = new AtomicReference<>();
+            Thread floodThread = new Thread(() -> floodOut.set(publisher.openLoop(floodMessages, floodRate * slowCount, 8,
+                    new Publisher.Message() {
+                        public String path(int k) {
+                            return "/notify/s" + slowUsers.get(k % slowUsers.size());
+                        }
+
+                        public String body(int k, long t) {
+                            return Scenarios.body(k, t, tag + "f", padding);
+                        }
+                    }, start, start + maxNanos, false)), "flood");
+            floodThread.setDaemon(true);
+            probe.start();
+            floodThread.start();
+            Publisher.Outcome out = publisher.openLoop(messages, rate, 16, new Publisher.Message() {
+                public String path(int k) {
+                    return "/notify/s" + (k % users);
+                }
+
+                public String body(int k, long t) {
+                    return Scenarios.body(k, t, tag, "");
+                }
+            }, start, start + maxNanos, false);
+            IntPredicate forOthers = n -> !isSlow.test(n % users);
+            long expectedOthers = 0;
+            for (int k = 0; k < messages; k++) {
+                if (out.ok(k) && forOthers.test(k)) {
+                    expectedOthers++;
+                }
+            }
+            AtomicLong othersDelivered = new AtomicLong();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                long sum = 0;
+                synchronized (tally.receivers) {
+                    for (Tally.Rx rx : tally.receivers) {
+                        if (!isSlow.test(rx.index)) {
+                            sum += rx.count.get();
+                        }
+                    }
+                }
+                othersDelivered.set(sum);
+                if (sum >= expectedOthers) {
+                    break;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            try {
+                floodThread.join(TimeUnit.NANOSECONDS.toMillis(maxNanos));
+                probe.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            m.putAll(cpu(s0));
+            Herald.sleep(Duration.ofSeconds(1));
+            double slowClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
+            double errorClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
+            long valid = 0;
+            synchronized (tally.receivers) {
+                for (Tally.Rx rx : tally.receivers) {
+                    if (!isSlow.test(rx.index)) {
+                        valid += rx.validCount(out::ok);
+                    }
+                }
+            }
+            m.put("published", out.accepted.get());
+            m.put("flood_published", floodOut.get() == null ? 0 : floodOut.get().accepted.get());
+            m.put("publish_failed", out.failed.get() + (floodOut.get() == null ? 0 : floodOut.get().failed.get()));
+            m.put("others_expected", expectedOthers);
+            m.put("others_delivered", valid);
+            m.put("others_ratio", expectedOthers == 0 ? Double.NaN : (double) valid / expectedOthers);
+            m.put("duplicates", tally.duplicates.get());
+            Histogram h = tally.latency.getIntervalHistogram();
+            m.put("others_p50_ms", h.getValueAtPercentile(50) / 1000.0);
+            m.put("others_p99_ms", h.getValueAtPercentile(99) / 1000.0);
+            m.put("others_max_ms", h.getMaxValue() / 1000.0);
+            m.put("send_lag_p99_ms", out.sendLag.getIntervalHistogram().getValueAtPercentile(99) / 1000.0);
+            m.put("closed_4429_metric", slowClosedAfter - (Double.isNaN(slowClosedBefore) ? 0 : slowClosedBefore));
+            // sessions closed for another reason (e.g. 1011 after a failed or timed-out send) meanwhile
+            m.put("closed_error_metric", errorClosedAfter - (Double.isNaN(errorClosedBefore) ? 0 : errorClosedBefore));
+            synchronized (liveStatuses) {
+                m.put("live_probes", liveStatuses.size());
+                m.put("live_ok", !liveStatuses.isEmpty() && liveStatuses.stream().allMatch(s -> s == 200));
+            }
+            m.put("live_max_ms", liveMaxMicros.get() / 1000.0);
+            if (stopReading) {
+                // let the slow clients read again: what is left in the kernel, then (if the server sent it) the Close
+                slowRx.forEach(rx -> rx.conn.resume());
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < until && slowRx.stream().anyMatch(rx -> !rx.conn.closed().isDone())) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+                m.put("slow_closed_4429_seen", slowRx.stream().filter(rx -> rx.closeCode == 4429).count());
+                m.put("slow_close_codes", slowRx.stream().map(rx -> rx.closeCode).toList().toString());
+                m.put("slow_close_reasons", slowRx.stream().map(rx -> String.valueOf(rx.closeReason)).distinct().toList().toString());
+                synchronized (closedAt) {
+                    // seen by a once-a-second metric poll: accurate to about a second
+                    m.put("first_4429_after_s", closedAt.isEmpty() ? Double.NaN : closedAt.get(0));
+                    m.put("last_4429_after_s", closedAt.isEmpty() ? Double.NaN : closedAt.get(closedAt.size() - 1));
+                    // what the server had been handed for one slow client before it gave up on it (kernel + queues)
+                    m.put("flood_mb_per_slow_client_before_4429", closedAt.isEmpty() ? Double.NaN
+                            : closedAt.get(0) * floodRate * floodBytes / 1e6);
+                }
+                long received = slowRx.stream().mapToLong(rx -> rx.count.get()).sum();
+                m.put("slow_frames_received", received);
+                analyse(m, dumps);
+                List<String> files = new ArrayList<>();
+                for (int i = 0; i < dumps.size(); i++) {
+                    java.nio.file.Path file = Bench.outDir.resolve("threads-slow-" + tag + "-" + (i + 1) + ".txt");
+                    try {
+                        java.nio.file.Files.writeString(file, String.valueOf(dumps.get(i)));
+                        files.add(file.getFileName().toString());
+                    } catch (java.io.IOException e) {
+                        Bench.log("could not write " + file + ": " + e);
+                    }
+                }
+                m.put("thread_dump_files", String.join(" ", files));
+            }
+            return m;
+        } finally {
+            closeAndSettle(opened);
+        }
+    }
+
+    private static final Pattern THREAD = Pattern.compile("^\"([^\"]+)\"", Pattern.MULTILINE);
+    private static final List<String> WRITE_FRAMES = List.of("SocketDispatcher.write", "SocketChannelImpl.write",
+            "NioSocketImpl.write", "SocketOutputStream.write", "IOUtil.write", "TemporarySelectorWriter",
+            "blockAfterWriteIfNeeded", "OutputBuffer.flush", "TyrusRemoteEndpoint$Basic.send", "BasicRemote.send",
+            "TyrusFuture.get", "FutureImpl.get", "SafeFutureImpl.get");
+
+    /**
+     * A thread is stuck in a socket write when it sits in a write frame in both dumps (a moment apart); a thread
+     * passing through a non-blocking write once is normal.
+     */
+    static void analyse(Map<String, Object> m, List<String> dumps) {
+        List<List<String>> inWrite = new ArrayList<>();
+        for (String dump : dumps) {
+            List<String> names = new ArrayList<>();
+            if (dump != null) {
+                for (String block : dump.split("\n\n")) {
+                    Matcher name = THREAD.matcher(block.strip());
+                    if (!name.find()) {
+                        continue;
+                    }
+                    String[] lines = block.strip().split("\n");
+                    boolean writing = false;
+                    for (int i = 0; i < Math.min(lines.length, 14); i++) {
+                        for (String frame : WRITE_FRAMES) {
+                            writing |= lines[i].contains(frame);
+                        }
+                    }
+                    if (writing) {
+                        names.add(name.group(1));
+                    }
+                }
+            }
+            inWrite.add(names);
+        }
+        m.put("thread_dumps", dumps.stream().filter(d -> d != null && d.contains("Full thread dump")).count());
+        m.put("threads_in_write_per_dump", inWrite.stream().map(List::size).toList().toString());
+        List<String> stuck = inWrite.isEmpty() ? List.of() : new ArrayList<>(inWrite.get(0));
+        for (List<String> other : inWrite) {
+            stuck.retainAll(other);
+        }
+        m.put("threads_stuck_in_write", (long) (dumps.size() < 2 ? -1 : stuck.size()));
+        if (!stuck.isEmpty()) {
+            m.put("stuck_threads", String.join(", ", stuck));
+        }
+    }
+}
