@@ -30,7 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class Bench {
 
     /** Credentials for publishers and sockets: none today (Herald has no authentication yet). */
-    static TokenSource tokenSource = TokenSource.NONE;
+    static TokenSource tokenSource = TokenSource.TEST_KEY;
 
     /** target/bench: results.jsonl, the server's log, thread dumps, JFR recordings. */
     static Path outDir = Path.of("target/bench");

@@ -75,6 +75,13 @@ final class Herald implements AutoCloseable {
         builder.environment().remove("JDK_JAVA_OPTIONS"); // the generator's options, not the server's
         builder.environment().put("HERALD_BROKER", "redis");
         builder.environment().put("HERALD_REDIS_URI", redisUri);
+        // security on, as measured: the test key signs the benchmark's tokens; only the publish rate is raised
+        builder.environment().put("MP_JWT_VERIFY_PUBLICKEY", dev.herald.testing.TestTokens.pem());
+        builder.environment().put("MP_JWT_VERIFY_ISSUER", dev.herald.testing.TestTokens.ISSUER);
+        builder.environment().put("MP_JWT_VERIFY_AUDIENCES", dev.herald.testing.TestTokens.AUDIENCE);
+        builder.environment().put("HERALD_PUBLISH_RATE_LIMIT", "1000000");
+        builder.environment().put("HERALD_PUBLISH_BURST", "1000000");
+        builder.environment().put("HERALD_WEBSOCKET_MAX_SESSIONS", "25000");
         Bench.log("starting Herald on Payara Micro, port " + port + ", log " + log + ": " + String.join(" ", command));
         Process process = builder.start();
         Herald herald = new Herald("http://127.0.0.1:" + port, process, process.pid(), log);

@@ -3,10 +3,9 @@ package dev.herald.bench;
 import java.util.Map;
 
 /**
- * Where the benchmark's credentials will come from. Herald has no authentication yet, so the default
- * adds nothing; when JWT arrives, an implementation returns an {@code Authorization: Bearer …} header for
- * publishers and a header or {@code token} query parameter for each user's WebSocket handshake, and every
- * scenario picks it up without changes (see {@link Bench#tokenSource}).
+ * The benchmark's credentials: security stays on in the measured configuration (JWT verified on every
+ * publish and handshake, a token per user). {@link #TEST_KEY} signs with the test key the server started by
+ * {@link Herald} trusts; against a given {@code bench.url} the server must trust that key too.
  */
 public interface TokenSource {
 
@@ -25,7 +24,24 @@ public interface TokenSource {
         return Map.of();
     }
 
-    /** No authentication: what Herald accepts today. */
+    /** No credentials (a server without security, or one you configured otherwise). */
     TokenSource NONE = new TokenSource() {
+    };
+
+    /** A publisher token on every publish, and each user's own token as {@code ?token=} on its socket. */
+    TokenSource TEST_KEY = new TokenSource() {
+        private final String publisher = dev.herald.testing.TestTokens.token("bench-publisher", "publisher");
+        private final java.util.concurrent.ConcurrentMap<String, String> users = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public Map<String, String> publishHeaders() {
+            return Map.of("Authorization", "Bearer " + publisher);
+        }
+
+        @Override
+        public Map<String, String> socketQuery(String userId) {
+            return Map.of("token", users.computeIfAbsent(userId == null ? "bench-listener" : userId,
+                    dev.herald.testing.TestTokens::token));
+        }
     };
 }

