@@ -12,40 +12,79 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real {@code redis-server} process on a free loopback port, for tests: started, killed (SIGKILL),
  * paused and restarted on the same port. Set {@code REDIS_SERVER} to use a binary that is not on the PATH.
+ * <p>
+ * {@link #start()} is in-memory only: a restart after {@link #kill()} comes back empty.
+ * {@link #startDurable()} runs with {@code --appendonly yes --appendfsync always} in its own directory,
+ * which every restart reuses: Redis writes and fsyncs each command to the append-only file before it
+ * answers, so a SIGKILLed Redis comes back with every notification Herald acknowledged (202). That is
+ * what Herald's delivery guarantee needs to survive a Redis crash: AOF with fsync always, or a replica
+ * that takes over (with {@code appendfsync everysec}, the default, up to a second of acknowledged
+ * notifications can be lost with the process; without persistence, all of history is).
  */
 public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    private final boolean durable;
     private Process process;
 
     private final List<String> extraArgs;
 
-    private RedisServer(int port, Path dir, List<String> extraArgs) {
+    private RedisServer(int port, Path dir, boolean durable, List<String> extraArgs) {
         this.port = port;
         this.dir = dir;
+        this.durable = durable;
         this.extraArgs = extraArgs;
     }
 
+    /** An in-memory Redis ({@code --save "" --appendonly no}): a restart comes back empty. */
     public static RedisServer start() {
-        return start(List.of());
+        return start(false, List.of());
     }
 
-    /** With more redis-server options, e.g. TLS ports and certificates. */
+    /** In memory, with more redis-server options, e.g. TLS ports and certificates. */
     public static RedisServer start(List<String> extraArgs) {
+        return start(false, extraArgs);
+    }
+
+    /** A Redis that keeps every acknowledged write across {@link #kill()} and {@link #restart()} (AOF, fsync always). */
+    public static RedisServer startDurable() {
+        return start(true, List.of());
+    }
+
+    private static RedisServer start(boolean durable, List<String> extraArgs) {
         try {
-            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"), extraArgs);
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"), durable, extraArgs);
             server.restart();
             return server;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    public boolean isDurable() {
+        return durable;
+    }
+
+    /** The server's output, appended across restarts (deleted by {@link #close()}). */
+    public Path log() {
+        return dir.resolve("redis.log");
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** The process id of the running redis-server (for logs and failure messages). */
+    public synchronized long pid() {
+        return process.pid();
     }
 
     public int port() {
@@ -56,19 +95,25 @@ public final class RedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
-    /** Starts the process again on the same port (empty: no persistence) and waits until it answers PING. */
+    /**
+     * Starts the process again on the same port and waits until it answers PING: empty, or for a
+     * {@linkplain #startDurable() durable} server with everything it acknowledged before it was killed.
+     */
     public synchronized void restart() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is still running");
         }
         String binary = System.getenv().getOrDefault("REDIS_SERVER", "redis-server");
+        List<String> command = new ArrayList<>(List.of(binary, "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--dir", dir.toString()));
+        command.addAll(durable
+                ? List.of("--appendonly", "yes", "--appendfsync", "always")
+                : List.of("--appendonly", "no"));
+        command.addAll(extraArgs);
         try {
-            List<String> command = new java.util.ArrayList<>(List.of(binary, "--port", String.valueOf(port),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
-            command.addAll(extraArgs);
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()))
                     .start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start '" + binary + "': install redis-server (apt-get install -y "
@@ -144,17 +189,21 @@ public final class RedisServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (process != null) {
+        if (process != null && process.isAlive()) {
             signal("CONT");
             kill();
         }
-        File[] files = dir.toFile().listFiles();
-        if (files != null) {
-            for (File file : files) {
-                file.delete();
+        delete(dir.toFile());
+    }
+
+    private static void delete(File file) {
+        File[] children = file.listFiles();
+        if (children != null) {
+            for (File child : children) {
+                delete(child);
             }
         }
-        dir.toFile().delete();
+        file.delete();
     }
 
     /**

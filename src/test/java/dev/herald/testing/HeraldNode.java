@@ -1,0 +1,259 @@
+package dev.herald.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One Herald node for chaos tests: a Payara Micro process running {@code target/herald.war} at context root
+ * {@code /} on a fixed loopback port, against a given Redis. It can be stopped gracefully ({@link #terminate()},
+ * SIGTERM) or killed ({@link #kill()}, SIGKILL), and started again on the same port with the same settings.
+ * <p>
+ * The process runs with {@code payara-config/pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only, keep-alive
+ * connections never closed after a request count, as in production), without Hazelcast or phone-home. Its output
+ * goes to {@code target/chaos/<name>.log}, appended across restarts.
+ */
+public final class HeraldNode implements AutoCloseable {
+
+    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Path TARGET = Path.of("target");
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+
+    private final String name;
+    private final int port;
+    private final Map<String, String> environment;
+    private final Path log;
+    private Path rootDir;
+    private volatile Process process;
+    /** False from the moment the test stops or kills the node until it answers ready again: a hint for clients. */
+    private volatile boolean available;
+    private int starts;
+
+    private HeraldNode(String name, int port, Map<String, String> environment) {
+        this.name = name;
+        this.port = port;
+        this.environment = Map.copyOf(environment);
+        try {
+            Path dir = Files.createDirectories(TARGET.resolve("chaos"));
+            this.log = dir.resolve(name + ".log");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A node (not started yet) on a free port: {@code HERALD_BROKER=redis}, {@code HERALD_REDIS_URI=redisUri},
+     * a history nothing trims during a test, a short shutdown close window, then {@code overrides}.
+     */
+    public static HeraldNode create(String name, String redisUri, Map<String, String> overrides) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HERALD_BROKER", "redis");
+        env.put("HERALD_REDIS_URI", redisUri);
+        env.put("HERALD_HISTORY_SIZE", "100000");
+        env.put("HERALD_SHUTDOWN_CLOSE_WINDOW", "PT2S");
+        env.putAll(overrides);
+        return new HeraldNode(name, freePort(), env);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI http(String path) {
+        return URI.create("http://127.0.0.1:" + port + "/" + path);
+    }
+
+    public URI ws(String path) {
+        return URI.create("ws://127.0.0.1:" + port + "/" + path);
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** True while the process runs and the test has not begun stopping it; clients prefer available nodes. */
+    public boolean isAvailable() {
+        return available && isRunning();
+    }
+
+    public boolean isRunning() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    /** Starts the process and returns once {@code /health/ready} answers 200 (fails after {@link #BOOT_TIMEOUT}). */
+    public synchronized void start() {
+        if (isRunning()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        // A fresh runtime directory each time: in a reused one Payara Micro first deploys the application it
+        // finds there, then undeploys and redeploys it for --deploy (twice the boot time, and 404s meanwhile).
+        if (rootDir != null) {
+            deleteTree(rootDir);
+        }
+        try {
+            rootDir = Files.createTempDirectory("herald-" + name + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-Dhazelcast.phone.home.enabled=false",
+                "-jar", TARGET.resolve("payara-micro.jar").toString(),
+                "--deploy", war().toString(),
+                "--contextroot", "/",
+                "--port", String.valueOf(port),
+                "--nohazelcast",
+                "--disablephonehome",
+                "--rootdir", rootDir.toString()));
+        Path preBoot = Path.of("payara-config", "pre-boot-commands-local.asadmin");
+        if (Files.isRegularFile(preBoot)) {
+            command.addAll(List.of("--prebootcommandfile", preBoot.toString()));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // nothing of the test JVM's own HERALD_* environment leaks into the node
+        builder.environment().keySet().removeIf(key -> key.startsWith("HERALD_"));
+        builder.environment().putAll(environment);
+        starts++;
+        try {
+            Files.writeString(log, "\n===== " + Instant.now() + " start #" + starts + " of " + name + " on port " + port
+                    + " with " + environment + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name, e);
+        }
+        Instant deadline = Instant.now().plus(BOOT_TIMEOUT);
+        while (readyStatus() != 200) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while booting; see " + log);
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(name + " was not ready within " + BOOT_TIMEOUT + "; see " + log);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+        available = true;
+    }
+
+    /** The status {@code GET /health/ready} answers, or -1 when the node cannot be reached within 3 s. */
+    public int readyStatus() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(http("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** SIGTERM (a graceful shutdown: sessions are closed with 1001), then waits for the process to exit. */
+    public synchronized void terminate() {
+        available = false;
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        note("SIGTERM");
+        p.destroy();
+        if (!waitFor(p, STOP_TIMEOUT)) {
+            note("still running " + STOP_TIMEOUT.toSeconds() + " s after SIGTERM: SIGKILL");
+            p.destroyForcibly();
+            waitFor(p, STOP_TIMEOUT);
+            throw new IllegalStateException(name + " did not exit within " + STOP_TIMEOUT + " of SIGTERM; see " + log);
+        }
+    }
+
+    /** SIGKILL: no shutdown at all; clients see their connections reset. Waits for the process to be gone. */
+    public synchronized void kill() {
+        available = false;
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        note("SIGKILL");
+        p.destroyForcibly();
+        waitFor(p, STOP_TIMEOUT);
+    }
+
+    private void note(String what) {
+        try {
+            Files.writeString(log, "\n===== " + Instant.now() + " test sends " + what + " to " + name + " (pid "
+                    + process.pid() + ")\n", java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // only a log line
+        }
+    }
+
+    private static boolean waitFor(Process p, Duration timeout) {
+        try {
+            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        kill();
+        if (rootDir != null) {
+            deleteTree(rootDir);
+        }
+    }
+
+    private static Path war() {
+        return Path.of(System.getProperty("herald.war", TARGET.resolve("herald.war").toString()));
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temp dir left behind
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + port;
+    }
+}
