@@ -2,8 +2,6 @@ package dev.herald.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -244,9 +242,10 @@ public final class HeraldNode implements AutoCloseable {
         }
     }
 
+    /** Below the ephemeral range, like Redis' port: a node restarted on it never finds it taken. */
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        try {
+            return RedisServer.freePort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -114,6 +114,9 @@ public class NotificationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "Content-Type is not application/json",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "504", description = "Redis did not confirm the publish: it may or may not have been "
+            + "stored and delivered; check the history before publishing it again",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", description = "Over the caller's publish rate limit; see Retry-After",
             headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -137,6 +140,9 @@ public class NotificationResource {
     @APIResponse(responseCode = "413", description = "Body larger than herald.max-payload-bytes",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "Content-Type is not application/json",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "504", description = "Redis did not confirm the publish: it may or may not have been "
+            + "stored and delivered; check the history before publishing it again",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", description = "Over the caller's publish rate limit; see Retry-After",
             headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),

@@ -1,6 +1,7 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.BrokerUnavailableException;
+import dev.herald.notification.control.PublishOutcomeUnknownException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Request;
@@ -29,6 +30,12 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
             LOG.log(Level.INFO, "Refused {0} {1}: {2} {3}", request == null ? "" : request.getMethod(),
                     uriInfo == null ? "" : uriInfo.getRequestUri().getRawPath(), original.getStatus(), web.getMessage());
             return problem(Response.fromResponse(original), original.getStatus(), web.getMessage());
+        }
+        if (exception instanceof PublishOutcomeUnknownException) {
+            LOG.log(Level.WARNING, "Unconfirmed {0} {1}: 504 {2}", request == null ? "" : request.getMethod(),
+                    uriInfo == null ? "" : uriInfo.getRequestUri().getRawPath(), exception.getMessage());
+            return problem(Response.status(504), 504, "the broker (Redis) did not confirm the publish: it may or may not "
+                    + "have been stored and delivered; check the history before publishing it again");
         }
         if (exception instanceof BrokerUnavailableException) {
             LOG.log(Level.WARNING, "Refused {0} {1}: 503 {2}", request == null ? "" : request.getMethod(),

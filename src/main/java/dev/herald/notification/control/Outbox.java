@@ -39,8 +39,10 @@ public final class Outbox {
     private final Stream stream;
     private final Peer peer;
     private final Limits limits;
-    private long queuedChars;
-    private final ArrayDeque<Notification> queue = new ArrayDeque<>();
+    /** Live frames waiting (replayed ones are not counted: see {@link #enqueue}), and their characters. */
+    private int liveFrames;
+    private long liveChars;
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
     private volatile Instant expiresAt = Instant.MAX;
@@ -53,6 +55,9 @@ public final class Outbox {
      * (in characters, which is bytes for ASCII frames).
      */
     public record Limits(int frames, long chars) {
+    }
+
+    private record Queued(Notification notification, boolean replayed) {
     }
 
     /** Starts held: nothing is sent before the first {@link #release(List)}. */
@@ -95,7 +100,7 @@ public final class Outbox {
                     overflow();
                 }
             } else {
-                startSending = enqueue(notification);
+                startSending = enqueue(notification, false);
             }
         }
         if (startSending) {
@@ -116,11 +121,11 @@ public final class Outbox {
                 return;
             }
             for (Notification notification : replayed) {
-                startSending |= enqueue(notification);
+                startSending |= enqueue(notification, true);
             }
             if (--holds == 0) {
                 for (Notification notification : held) {
-                    startSending |= enqueue(notification);
+                    startSending |= enqueue(notification, false);
                 }
                 held.clear();
             }
@@ -130,15 +135,23 @@ public final class Outbox {
         }
     }
 
-    /** Queues a frame unless already sent; true when the caller must start the drain. */
-    private boolean enqueue(Notification notification) {
+    /**
+     * Queues a frame unless already sent; true when the caller must start the drain. Only live frames count
+     * toward the slow-consumer limits: a replay (a resume with since, a catch-up after the broker came back)
+     * is bounded by the history size and is already in memory. Counting it made every resume from further
+     * back than the limit fail at once with 4429, so a client closed as too slow could never catch up.
+     */
+    private boolean enqueue(Notification notification, boolean replayed) {
         if (closed || !notification.id().isAfter(lastId)) {
             return false;
         }
         lastId = notification.id();
-        queue.addLast(notification);
-        queuedChars += notification.frame().length();
-        if (queue.size() > limits.frames() || queuedChars > limits.chars()) {
+        queue.addLast(new Queued(notification, replayed));
+        if (!replayed) {
+            liveFrames++;
+            liveChars += notification.frame().length();
+        }
+        if (liveFrames > limits.frames() || liveChars > limits.chars()) {
             overflow();
             return false;
         }
@@ -150,7 +163,8 @@ public final class Outbox {
     }
 
     private void overflow() {
-        close(SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=" + lastId);
+        // not lastId: that is the newest id queued, not the newest the client received
+        close(SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=<the last id received>");
     }
 
     /**
@@ -161,12 +175,16 @@ public final class Outbox {
         while (true) {
             Notification next;
             synchronized (this) {
-                next = closed ? null : queue.pollFirst();
-                if (next == null) {
+                Queued queued = closed ? null : queue.pollFirst();
+                if (queued == null) {
                     sending = false;
                     return;
                 }
-                queuedChars -= next.frame().length();
+                next = queued.notification();
+                if (!queued.replayed()) {
+                    liveFrames--;
+                    liveChars -= next.frame().length();
+                }
             }
             AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
             peer.send(next, failure -> {

@@ -122,6 +122,9 @@ final class RedisBroker implements Broker {
         poolConfig.setMaxTotal(64);
         poolConfig.setMaxIdle(64);
         poolConfig.setMaxWait(Duration.ofSeconds(2));
+        // A connection left from before a Redis restart fails only once a command was written to it, and then
+        // nobody can tell whether that command ran (a 504, not a 503): PING it when it is taken instead.
+        poolConfig.setTestOnBorrow(true);
         this.pool = new JedisPooled(JedisURIHelper.getHostAndPort(checked(uri)), clientConfig(uri, tls, "herald"), poolConfig);
     }
 
@@ -168,9 +171,28 @@ final class RedisBroker implements Broker {
 
     @Override
     public Notification publish(Stream stream, Payload payload) {
-        String id = (String) call(PUBLISH, List.of(KEY_PREFIX + stream.name()),
-                List.of(String.valueOf(historySize), CHANNEL_PREFIX + stream.name(), payload.json()));
+        String id;
+        try {
+            id = (String) call(PUBLISH, List.of(KEY_PREFIX + stream.name()),
+                    List.of(String.valueOf(historySize), CHANNEL_PREFIX + stream.name(), payload.json()));
+        } catch (BrokerUnavailableException e) {
+            if (e.getCause() instanceof JedisException cause && mayHaveReachedRedis(cause)) {
+                throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + cause.getMessage(), cause);
+            }
+            throw e;
+        }
         return Notification.of(stream, NotificationId.parse(id), payload.json());
+    }
+
+    /**
+     * False only when no connection was had at all (connecting failed, or none was free in the pool): then the
+     * script was never sent. A read that timed out or a connection that broke while waiting for the answer
+     * may have been executed all the same: a paused Redis runs the script when it resumes, a killed one may
+     * have appended it to its AOF before dying.
+     */
+    private static boolean mayHaveReachedRedis(JedisException e) {
+        String message = String.valueOf(e.getMessage());
+        return !(message.startsWith("Failed to connect") || message.startsWith("Could not get a resource from the pool"));
     }
 
     @Override
@@ -251,8 +273,9 @@ final class RedisBroker implements Broker {
     private void subscribeUntilClosed(Listener listener) {
         Duration backoff = Duration.ofMillis(100);
         while (stopped.getCount() > 0) {
+            Subscription current = null;
             try (Jedis jedis = new Jedis(address, clientConfig)) {
-                Subscription current = new Subscription(listener, jedis);
+                current = new Subscription(listener, jedis);
                 subscription = current;
                 try {
                     if (stopped.getCount() == 0) {
@@ -262,13 +285,13 @@ final class RedisBroker implements Broker {
                 } finally {
                     subscription = null;
                 }
-                if (current.wasSubscribed) {
-                    backoff = Duration.ofMillis(100);
-                }
+                backoff = afterSubscription(current, backoff);
             } catch (JedisException e) {
+                backoff = afterSubscription(current, backoff);
                 LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
                         e.getMessage(), backoff.toMillis());
             } catch (RuntimeException e) {
+                backoff = afterSubscription(current, backoff);
                 LOG.log(Level.ERROR, "Redis subscriber failed; reconnecting in " + backoff.toMillis() + " ms", e);
             }
             try {
@@ -281,6 +304,15 @@ final class RedisBroker implements Broker {
             }
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
+    }
+
+    /**
+     * The backoff starts over once a connection had subscribed: only consecutive failures to subscribe back
+     * off further. (A connection that subscribed and was later lost ends with an exception out of psubscribe;
+     * resetting only after a clean return left every later blip waiting the full 5 s.)
+     */
+    private static Duration afterSubscription(Subscription current, Duration backoff) {
+        return current != null && current.wasSubscribed ? Duration.ofMillis(100) : backoff;
     }
 
     /**

@@ -125,4 +125,13 @@ class OutboxTest {
         outbox.deliver(Notification.of(USER, new NotificationId(1000, 4), payload));
         assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
     }
+
+    @Test
+    void aResumeFromFurtherBackThanTheLimitIsReplayedNotRefused() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(3));
+        outbox.release(IntStream.rangeClosed(1, 50).mapToObj(OutboxTest::n).toList());
+        assertEquals(0, peer.closeCode, "a replay is bounded by history, not by the slow-consumer limit");
+        assertEquals(50, peer.frames.size());
+    }
 }
