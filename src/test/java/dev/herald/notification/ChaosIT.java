@@ -10,6 +10,7 @@ import dev.herald.testing.Publisher;
 import dev.herald.testing.Publisher.Recipient;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.ResilientSession;
+import dev.herald.testing.TestTokens;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -330,6 +331,7 @@ class ChaosIT {
                 try {
                     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(a.http("notify"))
                             .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
+                            .header("Authorization", "Bearer " + TestTokens.publisher())
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() == 202) {
                         return jakarta.json.Json.createReader(new java.io.StringReader(response.body())).readObject().getString("id");

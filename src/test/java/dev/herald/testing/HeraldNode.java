@@ -68,6 +68,12 @@ public final class HeraldNode implements AutoCloseable {
         env.put("HERALD_REDIS_URI", redisUri);
         env.put("HERALD_HISTORY_SIZE", "100000");
         env.put("HERALD_SHUTDOWN_CLOSE_WINDOW", "PT2S");
+        // security on: the nodes trust the test key; the publisher is trusted to publish fast
+        env.put("MP_JWT_VERIFY_PUBLICKEY", TestTokens.pem());
+        env.put("MP_JWT_VERIFY_ISSUER", TestTokens.ISSUER);
+        env.put("MP_JWT_VERIFY_AUDIENCES", TestTokens.AUDIENCE);
+        env.put("HERALD_PUBLISH_RATE_LIMIT", "100000");
+        env.put("HERALD_PUBLISH_BURST", "100000");
         env.putAll(overrides);
         return new HeraldNode(name, freePort(), env);
     }

@@ -208,12 +208,16 @@ public final class Publisher {
         }
     }
 
+    /** One publisher token for the whole run (tokens last 10 minutes; a scenario takes well under one). */
+    private static final String TOKEN = TestTokens.publisher();
+
     private Attempt post(Recipient recipient, long n, HeraldNode node) {
         long a = attemptNumbers.incrementAndGet();
         String body = "{\"s\":\"" + scenario + "\",\"n\":" + n + ",\"a\":" + a + ",\"pad\":\"" + recipient.pad + "\"}";
         HttpRequest request = HttpRequest.newBuilder(node.http(recipient.route))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         try {

@@ -199,7 +199,10 @@ public final class ResilientSession {
         int gen = ++generation;
         HeraldNode node = nodes.get(nodeIndex);
         String since = lastId != null ? lastId : initialSince;
-        URI uri = node.ws(path + (since == null ? "" : "?since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)));
+        // each user's own token (the broadcast endpoint takes any valid one), signed by the test key the nodes trust
+        String user = path.startsWith("ws/notifications/") ? path.substring("ws/notifications/".length()) : "chaos-listener";
+        URI uri = node.ws(path + "?token=" + TestTokens.token(user)
+                + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)));
         http.newWebSocketBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
                 .buildAsync(uri, new Listener(gen, node.name()))
