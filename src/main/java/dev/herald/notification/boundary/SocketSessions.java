@@ -55,9 +55,6 @@ public class SocketSessions {
     @ConfigProperty(name = "herald.websocket.send-timeout")
     Duration sendTimeout;
 
-    @Inject
-    @ConfigProperty(name = "herald.websocket.idle-timeout")
-    Duration idleTimeout;
 
     @Inject
     @ConfigProperty(name = "herald.websocket.max-frame-bytes")
@@ -84,7 +81,6 @@ public class SocketSessions {
             close(session, POLICY_VIOLATION, "no valid token for this stream");
             return;
         }
-        session.setMaxIdleTimeout(idleTimeout.toMillis());
         session.setMaxTextMessageBufferSize(maxFrameBytes);
         session.setMaxBinaryMessageBufferSize(maxFrameBytes);
         if (registry.isClosing()) {
@@ -129,6 +125,9 @@ public class SocketSessions {
      */
     void received(Session session, int length, boolean last) {
         Map<String, Object> properties = session.getUserProperties();
+        if (properties.get(OUTBOX) instanceof Outbox outbox) {
+            outbox.touch();
+        }
         int total = (int) properties.getOrDefault(INBOUND, 0) + length;
         if (total > maxFrameBytes) {
             properties.remove(INBOUND);

@@ -46,6 +46,7 @@ public final class Outbox {
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
     private volatile Instant expiresAt = Instant.MAX;
+    private volatile long lastActivityNanos = System.nanoTime();
     private int holds = 1;
     private boolean sending;
     private boolean closed;
@@ -79,6 +80,16 @@ public final class Outbox {
 
     public Instant expiresAt() {
         return expiresAt;
+    }
+
+    /** Something arrived from the client. */
+    public void touch() {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    /** True when nothing was sent to or received from the client for {@code timeout}. */
+    public boolean idleLongerThan(java.time.Duration timeout, long nowNanos) {
+        return nowNanos - lastActivityNanos > timeout.toNanos();
     }
 
     /** The newest id queued for this session: resuming after it misses nothing. */
@@ -186,6 +197,7 @@ public final class Outbox {
                     liveChars -= next.frame().length();
                 }
             }
+            lastActivityNanos = System.nanoTime();
             AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
             peer.send(next, failure -> {
                 if (failure != null) {

@@ -62,6 +62,14 @@ public class SessionRegistry implements Broker.Listener {
     @ConfigProperty(name = "herald.shutdown.close-window")
     Duration closeWindow = Duration.ZERO;
 
+    /**
+     * Checked here by the once-a-second sweep rather than with Session.setMaxIdleTimeout: Tyrus reschedules
+     * a timer task on every frame sent for that, which a profile showed costing most of the delivery thread.
+     */
+    @Inject
+    @ConfigProperty(name = "herald.websocket.idle-timeout")
+    Duration idleTimeout = Duration.ZERO;
+
     protected SessionRegistry() {
         // for CDI
     }
@@ -81,15 +89,19 @@ public class SessionRegistry implements Broker.Listener {
     void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         executor = managedExecutor;
         broker.start(this);
-        expirySweep = scheduler.scheduleAtFixedRate(() -> closeExpired(Instant.now()), 1, 1, TimeUnit.SECONDS);
+        expirySweep = scheduler.scheduleAtFixedRate(() -> sweep(Instant.now(), System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
 
-    /** Closes sessions whose token has expired, so their clients reconnect with a fresh one. */
-    void closeExpired(Instant now) {
-        byStream.values().stream().flatMap(Set::stream)
-                .filter(outbox -> outbox.expiresAt().isBefore(now))
-                .forEach(outbox -> outbox.close(Outbox.TOKEN_EXPIRED,
-                        "token expired; reconnect with a fresh token and since=" + outbox.lastId()));
+    /** Closes sessions whose token has expired (4401) or that were silent both ways longer than the idle timeout (1001). */
+    void sweep(Instant now, long nowNanos) {
+        boolean idleCheck = !idleTimeout.isZero() && !idleTimeout.isNegative();
+        byStream.values().stream().flatMap(Set::stream).forEach(outbox -> {
+            if (outbox.expiresAt().isBefore(now)) {
+                outbox.close(Outbox.TOKEN_EXPIRED, "token expired; reconnect with a fresh token and since");
+            } else if (idleCheck && outbox.idleLongerThan(idleTimeout, nowNanos)) {
+                outbox.close(Outbox.GOING_AWAY, "idle for " + idleTimeout.toSeconds() + " s; reconnect with since");
+            }
+        });
     }
 
     /**

@@ -163,4 +163,18 @@ class SessionRegistryTest {
         peers.forEach(peer -> assertEquals(Outbox.GOING_AWAY, peer.closeCode));
         assertTrue(took.compareTo(Duration.ofMillis(150)) >= 0, "closes were spread, not all at once: " + took);
     }
+
+    @Test
+    void theSweepClosesExpiredTokensWith4401AndIdleSessionsWith1001() {
+        start(new MemoryBroker(100));
+        registry.idleTimeout = Duration.ofSeconds(60);
+        RecordingPeer expired = new RecordingPeer(true);
+        registry.open(Stream.user("a"), null, expired, OutboxTest.frames(10), java.time.Instant.now().minusSeconds(1));
+        RecordingPeer idle = open(Stream.user("c"), null);
+        registry.sweep(java.time.Instant.now(), System.nanoTime() + Duration.ofSeconds(30).toNanos());
+        assertEquals(Outbox.TOKEN_EXPIRED, expired.closeCode);
+        assertEquals(0, idle.closeCode, "30 s of silence is not yet idle");
+        registry.sweep(java.time.Instant.now(), System.nanoTime() + Duration.ofSeconds(61).toNanos());
+        assertEquals(Outbox.GOING_AWAY, idle.closeCode);
+    }
 }
