@@ -28,14 +28,21 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.jose4j.jwt.NumericDate;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * One row per attack against the deployed WAR, each asserting the exact status or close code, and that a
  * bystander's socket never receives what was not addressed to it. Prints how many were tried and refused.
+ * <p>
+ * The two tests whose sockets the server closes run last: on Payara Micro 6.2025.10 a server-initiated close
+ * now and then corrupts another connection's request (payara/Payara#5432), see HeraldIT.
  */
 @ExtendWith(ArquillianExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecurityIT {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -185,6 +192,7 @@ class SecurityIT {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE - 1)
     void anOversizedInboundFrameClosesTheSocket() {
         String user = fresh();
         try (TestSocket socket = TestSocket.connect(userSocket(user, TestTokens.token(user)))) {
@@ -209,6 +217,7 @@ class SecurityIT {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void aSocketIsClosedWith4401WhenItsTokenExpires() {
         String user = fresh();
         String shortLived = TestTokens.with(user, c -> c.setExpirationTime(secondsFromNow(2)));
