@@ -4,6 +4,7 @@ import dev.herald.security.entity.Caller;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.json.JsonString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -173,8 +174,9 @@ public class TokenVerifier {
                 && notBefore.longValue() > Instant.now().getEpochSecond() + clockSkewSeconds) {
             throw new InvalidTokenException("the token is not valid yet");
         }
+        // MP JWT returns standard claims as String and custom ones as JSON-P values
         Object user = jwt.getClaim(userClaim);
-        String userId = user == null ? null : user.toString().replaceAll("^\"|\"$", "");
+        String userId = user instanceof JsonString json ? json.getString() : user == null ? null : user.toString();
         Set<String> groups = jwt.getGroups() == null ? Set.of() : jwt.getGroups();
         return new Caller(userId == null ? "" : userId, groups, Instant.ofEpochSecond(jwt.getExpirationTime()));
     }
