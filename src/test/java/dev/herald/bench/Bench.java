@@ -65,7 +65,7 @@ public final class Bench {
         return Arrays.stream(str(key, def).split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Integer::valueOf).toList();
     }
 
-    static final List<String> ALL = List.of("unicast", "latency", "broadcast", "idle", "resume", "slow");
+    static final List<String> ALL = List.of("unicast", "batch", "latency", "broadcast", "idle", "resume", "slow");
 
     public static void main(String[] args) throws Exception {
         Path basedir = Path.of(str("basedir", ".")).toAbsolutePath().normalize();

@@ -67,7 +67,8 @@ final class Herald implements AutoCloseable {
                 "--nohazelcast", "--disablephonehome",
                 "--rootdir", outDir.resolve("payara-root-" + port).toString(),
                 // the shipped tuning (keep-alive without a request limit), bound to loopback only
-                "--prebootcommandfile", basedir.resolve("payara-config/pre-boot-commands-local.asadmin").toString()));
+                "--prebootcommandfile", basedir.resolve("payara-config/pre-boot-commands-local.asadmin").toString(),
+                "--systemproperties", basedir.resolve("payara-config/system.properties").toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(basedir.toFile())
                 .redirectErrorStream(true)

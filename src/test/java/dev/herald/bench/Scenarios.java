@@ -54,6 +54,8 @@ final class Scenarios {
         lines.add(guarded(name, run, () -> switch (name) {
             case "unicast" -> unicast(Bench.integer("unicast.users", 1000), Bench.integer("unicast.messages", 20000),
                     Bench.integer("unicast.publishers", 50), "unicast");
+            case "batch" -> batch(Bench.integer("batch.users", 1000), Bench.integer("batch.messages", 500000),
+                    Bench.integer("batch.size", 500), Bench.integer("batch.publishers", 4));
             case "latency" -> latency();
             case "idle" -> idle();
             case "resume" -> resume();
@@ -238,6 +240,63 @@ final class Scenarios {
             }
             if (label.equals("warmup")) {
                 Bench.log("warm-up: " + Json.write(m));
+            }
+            return m;
+        } finally {
+            closeAndSettle(opened);
+        }
+    }
+
+    // ---------------------------------------------------------------- batch
+
+    /**
+     * U users connected, M notifications round-robin over them in POST /notify-batch requests of B items,
+     * C publishers at full speed. Item n goes to user n % U; it counts as accepted when its request was
+     * answered 202 (every item accepted).
+     */
+    Map<String, Object> batch(int users, int messages, int size, int publishers) {
+        String tag = Bench.tag();
+        Tally tally = new Tally(tag);
+        Opened opened = openUsers(users, "b", i -> tally.receiver(i, n -> n % users == i, true));
+        int requests = messages / size;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("users", users);
+        m.put("messages", requests * size);
+        m.put("batch_size", size);
+        m.put("publishers", publishers);
+        m.put("connect_failed", opened.failed());
+        try {
+            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Publisher.Outcome out = publisher.closedLoop(requests, publishers, new Publisher.Message() {
+                public String path(int k) {
+                    return "/notify-batch";
+                }
+
+                public String body(int k, long t) {
+                    StringBuilder body = new StringBuilder(size * 96).append('[');
+                    for (int n = k * size; n < (k + 1) * size; n++) {
+                        body.append(n == k * size ? "" : ",").append("{\"userId\":\"b").append(n % users)
+                                .append("\",\"notification\":").append(Scenarios.body(n, t, tag, "")).append('}');
+                    }
+                    return body.append(']').toString();
+                }
+            }, System.nanoTime() + maxNanos, false);
+            long accepted = out.accepted.get() * size;
+            drain(tally.delivered, accepted);
+            Map<String, Object> cpu = cpu(s0);
+            double publishSeconds = (out.lastAnswer - out.firstSend) / 1e9;
+            m.put("published", accepted);
+            m.put("publish_failed_requests", out.failed.get());
+            m.put("publish_s", publishSeconds);
+            m.put("publish_per_s", accepted / publishSeconds);
+            m.putAll(tally.accounting(accepted, n -> out.ok(n / size), i -> true));
+            m.put("delivered_per_s", tally.delivered.get() / ((tally.lastArrival.get() - out.firstSend) / 1e9));
+            Tally.percentiles(m, "", tally.latency.getIntervalHistogram());
+            m.putAll(cpu);
+            m.put("ok", (double) m.get("ratio") == 1.0 && tally.duplicates.get() == 0 && tally.misrouted.get() == 0
+                    && opened.failed() == 0 && out.failed.get() == 0);
+            if (out.firstError != null) {
+                m.put("first_publish_error", out.firstError);
             }
             return m;
         } finally {

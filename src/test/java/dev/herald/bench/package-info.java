@@ -20,6 +20,9 @@
  * <ul>
  * <li>{@code unicast}: {@code unicast.users}=1000 sockets on /ws/notifications/u&lt;i&gt;, {@code unicast.messages}=20000
  *     round-robin, {@code unicast.publishers}=50 keep-alive publishers at full speed (closed loop).</li>
+ * <li>{@code batch}: {@code batch.users}=1000 sockets on /ws/notifications/b&lt;i&gt;, {@code batch.messages}=500000
+ *     round-robin in POST /notify-batch requests of {@code batch.size}=500 items, {@code batch.publishers}=4 at full
+ *     speed (closed loop); every item carries its own send stamp.</li>
  * <li>{@code latency}: {@code latency.users}=1000, {@code latency.rate}=500/s for {@code latency.seconds}=20, open loop:
  *     each message is stamped with its intended send time (no coordinated omission); {@code send_lag_*} shows how
  *     late the generator actually sent.</li>

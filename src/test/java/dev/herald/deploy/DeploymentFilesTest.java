@@ -250,7 +250,7 @@ class DeploymentFilesTest {
         }
         assertTrue(dockerfile("ADD").isEmpty(), "use COPY");
         List<String> cmd = dockerfileCmd();
-        for (String option : List.of("--deploy", "--prebootcommandfile", "--logproperties")) {
+        for (String option : List.of("--deploy", "--prebootcommandfile", "--systemproperties", "--logproperties")) {
             String path = argument(cmd, option);
             assertTrue(destinations.contains(path), () -> option + " " + path + " is not a COPY destination " + destinations);
         }

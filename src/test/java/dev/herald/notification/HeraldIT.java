@@ -362,6 +362,50 @@ class HeraldIT {
         assertEquals(0, history.jsonArray().size(), () -> "nothing refused was stored: " + history);
     }
 
+    @Test
+    void a_batch_publishes_each_valid_item_to_its_user_in_order_and_reports_each_refused_one_by_index() {
+        String alice = freshUser();
+        String bob = freshUser();
+        try (TestSocket aliceSocket = TestSocket.connect(userSocket(alice, null));
+             TestSocket bobSocket = TestSocket.connect(userSocket(bob, null))) {
+            String body = "[" + String.join(",", batchItem(alice, 1), batchItem(bob, 2),
+                    "{\"userId\":\"bad id\",\"notification\":{}}",
+                    "{\"userId\":\"" + alice + "\",\"notification\":{\"id\":\"mine\"}}",
+                    batchItem(alice, 3), "42") + "]";
+            Reply reply = post("notify-batch", body);
+
+            assertEquals(207, reply.status(), reply::toString);
+            JsonObject answer = reply.json();
+            assertEquals(3, answer.getInt("accepted"), reply::toString);
+            assertEquals(3, answer.getInt("rejected"), reply::toString);
+            JsonArray results = answer.getJsonArray("results");
+            assertEquals(List.of(202, 202, 400, 400, 202, 400),
+                    results.stream().map(r -> r.asJsonObject().getInt("status")).toList(), reply::toString);
+            assertTrue(results.getJsonObject(3).getString("detail").startsWith("item 3: "), reply::toString);
+            for (int[] expected : new int[][] {{0, 1}, {4, 3}}) {
+                JsonObject frame = parseObject(aliceSocket.next(FRAME));
+                assertEquals(expected[1], frame.getInt("n"), frame::toString);
+                assertEquals(results.getJsonObject(expected[0]).getString("id"), frame.getString("id"), frame::toString);
+            }
+            assertEquals(2, parseObject(bobSocket.next(FRAME)).getInt("n"));
+            aliceSocket.assertNothingWithin(QUIET);
+            assertEquals(List.of(1, 3), numbers(get("history/" + alice)), "only the valid items were stored");
+
+            Reply all = post("notify-batch", "[" + batchItem(bob, 4) + "]");
+            assertEquals(202, all.status(), all::toString);
+            assertEquals(4, parseObject(bobSocket.next(FRAME)).getInt("n"));
+        }
+        assertProblem(400, post("notify-batch", "{\"userId\":\"a\"}"), "an object instead of an array");
+        assertProblem(400, post("notify-batch", "[]"), "an empty batch");
+        assertProblem(400, post("notify-batch", "[{\"userId\":"), "truncated JSON");
+        assertProblem(413, post("notify-batch", "[" + "{},".repeat(1000) + "{}]"), "1001 items");
+        assertProblem(415, send("notify-batch", "text/plain", "[]"), "text/plain");
+    }
+
+    private static String batchItem(String user, int n) {
+        return "{\"userId\":\"" + user + "\",\"notification\":{\"n\":" + n + "}}";
+    }
+
     // ---------------------------------------------------------------------------------------- metrics
 
     @Test

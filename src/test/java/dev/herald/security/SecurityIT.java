@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -123,6 +125,23 @@ class SecurityIT {
     void anOversizedBodyIsRefusedBeforeItIsRead() {
         attack(413, "body over herald.max-payload-bytes",
                 send("notify/" + fresh(), TestTokens.publisher(), "{\"pad\":\"" + "x".repeat(2000) + "\"}"));
+    }
+
+    @Test
+    void batchesNeedThePublisherGroupAndSpendOnePermitPerItem() {
+        String user = fresh();
+        String ten = batch(user, 10);
+        attack(401, "batch without a token", send("notify-batch", null, ten));
+        attack(403, "batch without the publisher group", send("notify-batch", TestTokens.token("p"), ten));
+        attack(413, "batch larger than the burst", send("notify-batch", TestTokens.publisher(), batch(user, 11)));
+        String batcher = TestTokens.token("batcher-" + UUID.randomUUID(), "publisher");
+        assertEquals(202, send("notify-batch", batcher, ten).statusCode(), "a whole burst in one batch");
+        attack(429, "a second batch right after the burst", send("notify-batch", batcher, batch(user, 2)));
+    }
+
+    private static String batch(String user, int items) {
+        return IntStream.range(0, items).mapToObj(n -> "{\"userId\":\"" + user + "\",\"notification\":{\"n\":" + n + "}}")
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     @Test

@@ -29,6 +29,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -70,6 +73,10 @@ public class NotificationResource {
     private static final String HISTORY_EXAMPLE = """
             [{"id": "1795521056811-0", "ts": "2026-11-24T11:50:56.811Z", "title": "New Order", "message": "Order #12345 placed"}]""";
 
+    private static final String BATCH_EXAMPLE = """
+            [{"userId": "42", "notification": {"title": "New Order", "message": "Order #12345 placed"}},
+             {"userId": "7", "notification": {"title": "Shipped", "message": "Order #12011 shipped"}}]""";
+
     private static final String USER_ID = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
 
     @Inject
@@ -99,6 +106,14 @@ public class NotificationResource {
     @Inject
     @ConfigProperty(name = "herald.history.size")
     int historySize;
+
+    @Inject
+    @ConfigProperty(name = "herald.batch.max-items")
+    int batchMaxItems;
+
+    @Inject
+    @ConfigProperty(name = "herald.batch.max-bytes")
+    int batchMaxBytes;
 
     @POST
     @Path("notify")
@@ -156,6 +171,61 @@ public class NotificationResource {
         return Response.accepted(new Accepted("Notification sent to user " + userId, sent.id().toString())).build();
     }
 
+    /** The answer to a batch: one result per item, in the order posted. */
+    @Schema(name = "BatchAccepted")
+    public record BatchAccepted(
+            @Schema(description = "Items stored and published") int accepted,
+            @Schema(description = "Items refused; nothing of them was stored") int rejected,
+            List<ItemResult> results) {
+    }
+
+    /** One item's result: 202 and its id, or the status and detail of why it was refused. */
+    @Schema(name = "BatchItemResult")
+    public record ItemResult(
+            @Schema(example = "202") int status,
+            @Schema(description = "Set when accepted", example = "1795521056811-0") String id,
+            @Schema(description = "Set when refused", example = "item 3: \"userId\" must be a string") String detail) {
+    }
+
+    @POST
+    @Path("notify-batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Publish many per-user notifications in one request",
+            description = "Each item is stored in its user's history and sent to that user's sessions, with its own id, "
+                    + "in the order posted; the valid items are published as one step in the broker. Invalid items are "
+                    + "refused one by one (their index in the detail) without affecting the others. Each item takes one "
+                    + "permit of the caller's rate limit.")
+    @RequestBody(required = true, description = "A JSON array of {\"userId\": …, \"notification\": {…}}, at most herald.batch.max-items",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY),
+                    examples = @ExampleObject(name = "two users", value = BATCH_EXAMPLE)))
+    @APIResponse(responseCode = "202", description = "Every item stored and published",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchAccepted.class)))
+    @APIResponse(responseCode = "207", description = "Some items refused (see each result); the others stored and published",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchAccepted.class)))
+    @APIResponse(responseCode = "413", description = "Body larger than herald.batch.max-bytes, or more items than herald.batch.max-items",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "504", description = "Redis did not confirm the publish: the whole batch may or may not have "
+            + "been stored and delivered; check the history before publishing it again",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "Not enough of the caller's publish rate limit left for the batch; see Retry-After",
+            headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response batch(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
+        Caller caller = guard.publisher(security);
+        // a batch takes one permit per item at once: one larger than the burst could never pass
+        List<Batch.Item> items = Batch.parse(read(body, headers, batchMaxBytes, "herald.batch.max-bytes"),
+                Math.min(batchMaxItems, burst), burst < batchMaxItems ? "herald.publish.burst" : "herald.batch.max-items",
+                maxPayloadBytes);
+        List<Broker.Publication> valid = items.stream().map(Batch.Item::publication).filter(Objects::nonNull).toList();
+        Iterator<Notification> published = publish(caller, valid).iterator();
+        List<ItemResult> results = items.stream()
+                .map(item -> item.publication() == null ? new ItemResult(item.status(), null, item.detail())
+                        : new ItemResult(202, published.next().id().toString(), null))
+                .toList();
+        int rejected = items.size() - valid.size();
+        return Response.status(rejected == 0 ? 202 : 207).entity(new BatchAccepted(valid.size(), rejected, results)).build();
+    }
+
     @GET
     @Path("history/{userId}")
     @Operation(summary = "A user's stored notifications, oldest first",
@@ -177,7 +247,14 @@ public class NotificationResource {
     }
 
     private Notification publish(Caller caller, Stream stream, Payload payload) {
-        Duration wait = broker.takePermit(caller.userId(), rateLimit, burst);
+        return publish(caller, List.of(new Broker.Publication(stream, payload))).get(0);
+    }
+
+    private List<Notification> publish(Caller caller, List<Broker.Publication> publications) {
+        if (publications.isEmpty()) {
+            return List.of();
+        }
+        Duration wait = broker.takePermits(caller.userId(), publications.size(), rateLimit, burst);
         if (!wait.isZero()) {
             long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
             throw new ClientErrorException("over the publish rate limit (herald.publish.rate-limit " + rateLimit
@@ -185,8 +262,9 @@ public class NotificationResource {
                     Response.status(429).header("Retry-After", seconds).build());
         }
         long start = System.nanoTime();
-        Notification sent = broker.publish(stream, payload);
-        telemetry.published(stream, Duration.ofNanos(System.nanoTime() - start));
+        List<Notification> sent = broker.publish(publications);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        sent.forEach(notification -> telemetry.published(notification.stream(), took));
         return sent;
     }
 
@@ -221,30 +299,36 @@ public class NotificationResource {
         throw new BadRequestException("limit must be a whole number from 1 to " + historySize);
     }
 
-    /** Reads at most the size limit before parsing anything: a larger body is refused unread. */
     private Payload payload(InputStream body, HttpHeaders headers) {
+        try {
+            return Payload.parse(new String(read(body, headers, maxPayloadBytes, "herald.max-payload-bytes"), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException(e.getMessage());
+        }
+    }
+
+    /** Reads at most {@code limit} bytes before parsing anything: a larger body is refused unread. */
+    private static byte[] read(InputStream body, HttpHeaders headers, int limit, String setting) {
         if (headers.getMediaType() == null) {
             // JAX-RS would match a request without Content-Type to any @Consumes: say what is expected instead.
             throw new NotSupportedException("send the body with Content-Type: application/json");
         }
-        if (headers.getLength() > maxPayloadBytes) {
-            throw tooLarge();
+        if (headers.getLength() > limit) {
+            throw tooLarge(limit, setting);
         }
         try {
-            byte[] bytes = body.readNBytes(maxPayloadBytes + 1);
-            if (bytes.length > maxPayloadBytes) {
-                throw tooLarge();
+            byte[] bytes = body.readNBytes(limit + 1);
+            if (bytes.length > limit) {
+                throw tooLarge(limit, setting);
             }
-            return new Payload(new String(bytes, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException(e.getMessage());
+            return bytes;
         } catch (IOException e) {
             throw new BadRequestException("the body could not be read: " + e.getMessage());
         }
     }
 
-    private ClientErrorException tooLarge() {
-        return new ClientErrorException("the body is larger than " + maxPayloadBytes + " bytes (herald.max-payload-bytes)",
+    private static ClientErrorException tooLarge(int limit, String setting) {
+        return new ClientErrorException("the body is larger than " + limit + " bytes (" + setting + ")",
                 Response.Status.REQUEST_ENTITY_TOO_LARGE);
     }
 }

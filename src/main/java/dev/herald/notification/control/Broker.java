@@ -14,8 +14,20 @@ import java.util.List;
  */
 public interface Broker extends AutoCloseable {
 
-    /** Stores and publishes under one new id; returns only once the notification is stored. */
-    Notification publish(Stream stream, Payload payload);
+    /** One notification to publish: where to, and what. */
+    record Publication(Stream stream, Payload payload) {
+    }
+
+    /**
+     * Stores and publishes each under a new id, in the given order, as one step: all of them or (on an
+     * exception) none. Returns only once they are stored, in the same order.
+     */
+    List<Notification> publish(List<Publication> publications);
+
+    /** Stores and publishes one notification under a new id. */
+    default Notification publish(Stream stream, Payload payload) {
+        return publish(List.of(new Publication(stream, payload))).get(0);
+    }
 
     /** Up to {@code limit} entries, oldest first: the newest ones, or when {@code after} is given the first ones after it. */
     List<Notification> history(Stream stream, NotificationId after, int limit);
@@ -24,11 +36,11 @@ public interface Broker extends AutoCloseable {
     Replay replay(Stream stream, NotificationId after);
 
     /**
-     * Takes one publish permit from {@code caller}'s token bucket (refilled at {@code perSecond}, holding
-     * at most {@code burst}); returns how long to wait for the next one, or zero when the permit was taken.
-     * The Redis engine keeps the bucket in Redis, so the limit holds across all nodes.
+     * Takes {@code permits} publish permits at once from {@code caller}'s token bucket (refilled at
+     * {@code perSecond}, holding at most {@code burst}); returns how long to wait until that many are there,
+     * or zero when they were taken. The Redis engine keeps the bucket in Redis, so the limit holds across all nodes.
      */
-    Duration takePermit(String caller, int perSecond, int burst);
+    Duration takePermits(String caller, int permits, int perSecond, int burst);
 
     /** Starts live delivery to {@code listener}; called once. */
     void start(Listener listener);

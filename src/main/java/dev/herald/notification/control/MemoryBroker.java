@@ -30,6 +30,15 @@ final class MemoryBroker implements Broker {
     }
 
     @Override
+    public List<Notification> publish(List<Publication> publications) {
+        List<Notification> published = new ArrayList<>(publications.size());
+        for (Publication publication : publications) {
+            published.add(publish(publication.stream(), publication.payload()));
+        }
+        return published;
+    }
+
+    @Override
     public Notification publish(Stream stream, Payload payload) {
         Log log = logs.computeIfAbsent(stream, s -> new Log());
         // Delivering under the lock keeps live order equal to id order, as Redis pub/sub does.
@@ -77,9 +86,9 @@ final class MemoryBroker implements Broker {
     }
 
     @Override
-    public Duration takePermit(String caller, int perSecond, int burst) {
+    public Duration takePermits(String caller, int permits, int perSecond, int burst) {
         TokenBucket bucket = buckets.computeIfAbsent(caller, c -> new TokenBucket(burst));
-        return bucket.take(perSecond, burst, System.nanoTime());
+        return bucket.take(permits, perSecond, burst, System.nanoTime());
     }
 
     /** Tokens refill continuously; a caller may spend up to {@code burst} at once. */
@@ -91,14 +100,14 @@ final class MemoryBroker implements Broker {
             this.tokens = burst;
         }
 
-        synchronized Duration take(int perSecond, int burst, long nowNanos) {
+        synchronized Duration take(int permits, int perSecond, int burst, long nowNanos) {
             tokens = Math.min(burst, tokens + (nowNanos - lastNanos) / 1e9 * perSecond);
             lastNanos = nowNanos;
-            if (tokens >= 1) {
-                tokens -= 1;
+            if (tokens >= permits) {
+                tokens -= permits;
                 return Duration.ZERO;
             }
-            return Duration.ofNanos((long) Math.ceil((1 - tokens) / perSecond * 1e9));
+            return Duration.ofNanos((long) Math.ceil((permits - tokens) / perSecond * 1e9));
         }
     }
 

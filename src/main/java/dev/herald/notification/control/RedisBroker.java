@@ -53,20 +53,29 @@ final class RedisBroker implements Broker {
     private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
     /**
-     * Appends, trims and publishes as one step: {@code <id> <payload>} on the channel, the id returned.
-     * Trimming with XDEL rather than XADD MAXLEN because only XDEL records {@code max-deleted-entry-id},
-     * which is how a resume point that history no longer covers is recognised.
+     * Appends, trims and publishes a list of notifications as one step: {@code <id> <payload>} on each one's
+     * channel, the ids returned in order. KEYS[i] is item i's stream, ARGV[i + 1] its payload, ARGV[1] the
+     * history size. Trimming with XDEL rather than XADD MAXLEN because only XDEL records
+     * {@code max-deleted-entry-id}, which is how a resume point that history no longer covers is recognised.
      */
     private static final Script PUBLISH = new Script("""
-            local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[3])
-            local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
-            if excess > 0 then
-              for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)) do
-                redis.call('XDEL', KEYS[1], entry[1])
+            local size, ids, streams = tonumber(ARGV[1]), {}, {}
+            for i, key in ipairs(KEYS) do
+              ids[i] = redis.call('XADD', key, '*', 'p', ARGV[i + 1])
+              streams[key] = true
+            end
+            for key in pairs(streams) do
+              local excess = redis.call('XLEN', key) - size
+              if excess > 0 then
+                for _, entry in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', excess)) do
+                  redis.call('XDEL', key, entry[1])
+                end
               end
             end
-            redis.call('PUBLISH', ARGV[2], id .. ' ' .. ARGV[3])
-            return id""");
+            for i, key in ipairs(KEYS) do
+              redis.call('PUBLISH', '%s' .. string.sub(key, %d), ids[i] .. ' ' .. ARGV[i + 1])
+            end
+            return ids""".formatted(CHANNEL_PREFIX, KEY_PREFIX.length() + 1));
 
     /** The stream's last issued and newest trimmed ids, then (id, payload) pairs after ARGV[1] if given. */
     private static final Script REPLAY = new Script("""
@@ -86,15 +95,15 @@ final class RedisBroker implements Broker {
             end
             return result""");
 
-    /** A token bucket per caller, on Redis' clock: {@code t} tokens at time {@code ts}; returns ms to wait. */
+    /** A token bucket per caller, on Redis' clock: {@code t} tokens at time {@code ts}; takes ARGV[3], returns ms to wait. */
     private static final Script TAKE_PERMIT = new Script("""
             local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
             local time = redis.call('TIME')
             local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
             local state = redis.call('HMGET', KEYS[1], 't', 'ts')
             local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
-            local wait = 0
-            if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+            local permits, wait = tonumber(ARGV[3]), 0
+            if tokens >= permits then tokens = tokens - permits else wait = math.ceil((permits - tokens) / rate * 1000) end
             redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
             redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
             return wait""");
@@ -170,18 +179,29 @@ final class RedisBroker implements Broker {
     }
 
     @Override
-    public Notification publish(Stream stream, Payload payload) {
-        String id;
+    public List<Notification> publish(List<Publication> publications) {
+        List<String> keys = new ArrayList<>(publications.size());
+        List<String> args = new ArrayList<>(publications.size() + 1);
+        args.add(String.valueOf(historySize));
+        for (Publication publication : publications) {
+            keys.add(KEY_PREFIX + publication.stream().name());
+            args.add(publication.payload().json());
+        }
+        List<?> ids;
         try {
-            id = (String) call(PUBLISH, List.of(KEY_PREFIX + stream.name()),
-                    List.of(String.valueOf(historySize), CHANNEL_PREFIX + stream.name(), payload.json()));
+            ids = (List<?>) call(PUBLISH, keys, args);
         } catch (BrokerUnavailableException e) {
             if (e.getCause() instanceof JedisException cause && mayHaveReachedRedis(cause)) {
                 throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + cause.getMessage(), cause);
             }
             throw e;
         }
-        return Notification.of(stream, NotificationId.parse(id), payload.json());
+        List<Notification> published = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            Publication publication = publications.get(i);
+            published.add(Notification.of(publication.stream(), NotificationId.parse((String) ids.get(i)), publication.payload().json()));
+        }
+        return published;
     }
 
     /**
@@ -245,9 +265,9 @@ final class RedisBroker implements Broker {
     }
 
     @Override
-    public Duration takePermit(String caller, int perSecond, int burst) {
+    public Duration takePermits(String caller, int permits, int perSecond, int burst) {
         long waitMillis = (Long) call(TAKE_PERMIT, List.of("herald:rate:" + caller),
-                List.of(String.valueOf(perSecond), String.valueOf(burst)));
+                List.of(String.valueOf(perSecond), String.valueOf(burst), String.valueOf(permits)));
         return Duration.ofMillis(waitMillis);
     }
 

@@ -65,13 +65,13 @@ abstract class BrokerContract {
 
     List<Notification> publish(Stream stream, int count) {
         return IntStream.rangeClosed(1, count)
-                .mapToObj(i -> broker.publish(stream, new Payload("{\"n\":" + i + "}")))
+                .mapToObj(i -> broker.publish(stream, Payload.parse("{\"n\":" + i + "}")))
                 .toList();
     }
 
     @Test
     void aPublishedNotificationIsDeliveredLiveWithTheStoredIdAndFrame() throws InterruptedException {
-        Notification sent = broker.publish(user, new Payload("{\"title\":\"Alert\",\"message\":\"Server rebooted\"}"));
+        Notification sent = broker.publish(user, Payload.parse("{\"title\":\"Alert\",\"message\":\"Server rebooted\"}"));
         Notification received = live.next();
         assertEquals(sent, received);
         assertTrue(received.frame().endsWith("\"title\":\"Alert\",\"message\":\"Server rebooted\"}"), received.frame());
@@ -109,7 +109,7 @@ abstract class BrokerContract {
         Stream other = Stream.user("other-" + UUID.randomUUID());
         publish(user, 2);
         assertEquals(List.of(), broker.history(other, null, 10));
-        Notification toOther = broker.publish(other, new Payload("{}"));
+        Notification toOther = broker.publish(other, Payload.parse("{}"));
         assertEquals(List.of(toOther), broker.history(other, null, 10));
         assertEquals(2, broker.history(user, null, 10).size());
     }
@@ -160,7 +160,7 @@ abstract class BrokerContract {
 
     @Test
     void broadcastsAreStoredAndDeliveredLikeAnyStream() throws InterruptedException {
-        Notification sent = broker.publish(Stream.BROADCAST, new Payload("{\"all\":true}"));
+        Notification sent = broker.publish(Stream.BROADCAST, Payload.parse("{\"all\":true}"));
         assertEquals(sent, live.next());
         assertEquals(sent.id(), broker.replay(Stream.BROADCAST, null).lastGenerated());
     }
@@ -169,11 +169,39 @@ abstract class BrokerContract {
     void aCallerMayBurstThenMustWaitWhileOthersAreUnaffected() {
         String caller = "publisher-" + UUID.randomUUID();
         for (int i = 0; i < 5; i++) {
-            assertEquals(java.time.Duration.ZERO, broker.takePermit(caller, 1, 5), "permit " + (i + 1) + " of the burst");
+            assertEquals(java.time.Duration.ZERO, broker.takePermits(caller, 1, 1, 5), "permit " + (i + 1) + " of the burst");
         }
-        java.time.Duration wait = broker.takePermit(caller, 1, 5);
+        java.time.Duration wait = broker.takePermits(caller, 1, 1, 5);
         assertTrue(wait.toMillis() > 0 && wait.toMillis() <= 1000, "the sixth waits up to a second: " + wait);
-        assertEquals(java.time.Duration.ZERO, broker.takePermit("other-" + UUID.randomUUID(), 1, 5));
+        assertEquals(java.time.Duration.ZERO, broker.takePermits("other-" + UUID.randomUUID(), 1, 1, 5));
+    }
+
+    @Test
+    void aBatchIsStoredPerStreamInOrderTrimmedAndDeliveredLiveInPublishOrder() throws InterruptedException {
+        Stream other = Stream.user("other-" + UUID.randomUUID());
+        List<Broker.Publication> batch = IntStream.rangeClosed(1, 2 * HISTORY_SIZE + 2)
+                .mapToObj(i -> new Broker.Publication(i % 2 == 0 ? other : user, Payload.parse("{\"n\":" + i + "}")))
+                .toList();
+        List<Notification> sent = broker.publish(batch);
+        assertEquals(batch.size(), sent.size());
+        for (int i = 0; i < batch.size(); i++) {
+            assertEquals(batch.get(i).stream(), sent.get(i).stream());
+            assertTrue(sent.get(i).frame().endsWith("\"n\":" + (i + 1) + "}"), sent.get(i).frame());
+            assertEquals(sent.get(i), live.next(), "live order is the batch's order");
+        }
+        List<Notification> toUser = sent.stream().filter(n -> n.stream().equals(user)).toList();
+        assertEquals(toUser.subList(toUser.size() - HISTORY_SIZE, toUser.size()), broker.history(user, null, HISTORY_SIZE),
+                "each stream trimmed to the history size, the newest kept");
+        assertEquals(toUser.get(0).id(), broker.replay(user, null).maxDeleted(), "trimming is recorded for gap detection");
+    }
+
+    @Test
+    void aBatchTakesAsManyPermitsAsItHoldsOrNone() {
+        String caller = "publisher-" + UUID.randomUUID();
+        assertEquals(java.time.Duration.ZERO, broker.takePermits(caller, 4, 1, 5));
+        java.time.Duration wait = broker.takePermits(caller, 3, 1, 5);
+        assertTrue(wait.toMillis() > 1000 && wait.toMillis() <= 2000, "two more permits are 1-2 s away: " + wait);
+        assertEquals(java.time.Duration.ZERO, broker.takePermits(caller, 1, 1, 5), "the refused batch took nothing");
     }
 
     @Test

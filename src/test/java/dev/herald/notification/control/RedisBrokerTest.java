@@ -55,7 +55,7 @@ class RedisBrokerTest extends BrokerContract {
     void theSubscriberResubscribesAfterItsConnectionIsKilled() throws InterruptedException {
         assertEquals(":1", redis.command("CLIENT", "KILL", "TYPE", "pubsub"));
         assertNotNull(live.subscriptions.poll(10, TimeUnit.SECONDS), "subscribed again");
-        Notification sent = broker.publish(user, new Payload("{\"after\":\"reconnect\"}"));
+        Notification sent = broker.publish(user, Payload.parse("{\"after\":\"reconnect\"}"));
         assertEquals(sent, live.next());
     }
 
@@ -63,7 +63,7 @@ class RedisBrokerTest extends BrokerContract {
     void withRedisDownPublishingFailsCleanlyAndRecoversWhenRedisIsBack() throws InterruptedException {
         redis.kill();
         try {
-            assertThrows(BrokerUnavailableException.class, () -> broker.publish(user, new Payload("{}")));
+            assertThrows(BrokerUnavailableException.class, () -> broker.publish(user, Payload.parse("{}")));
             assertThrows(BrokerUnavailableException.class, () -> broker.history(user, null, 1));
             assertFalse(broker.isReady());
         } finally {
@@ -71,7 +71,7 @@ class RedisBrokerTest extends BrokerContract {
         }
         assertNotNull(live.subscriptions.poll(15, TimeUnit.SECONDS), "subscribed again after Redis came back");
         Await.until("ready", Duration.ofSeconds(15), broker::isReady);
-        Notification sent = broker.publish(user, new Payload("{\"back\":true}"));
+        Notification sent = broker.publish(user, Payload.parse("{\"back\":true}"));
         assertEquals(sent, live.next());
     }
 
@@ -82,13 +82,13 @@ class RedisBrokerTest extends BrokerContract {
         try {
             Await.until("not ready while Redis is paused", Duration.ofSeconds(5), () -> !broker.isReady());
             assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) <= 0);
-            assertThrows(BrokerUnavailableException.class, () -> broker.publish(user, new Payload("{}")));
+            assertThrows(BrokerUnavailableException.class, () -> broker.publish(user, Payload.parse("{}")));
         } finally {
             redis.resume();
         }
         assertNotNull(live.subscriptions.poll(15, TimeUnit.SECONDS), "subscribed again after Redis resumed");
         Await.until("ready again", Duration.ofSeconds(15), broker::isReady);
-        Notification sent = broker.publish(user, new Payload("{\"resumed\":true}"));
+        Notification sent = broker.publish(user, Payload.parse("{\"resumed\":true}"));
         assertEquals(sent, live.next());
     }
 }

@@ -53,7 +53,7 @@ class RedisCredentialsTest {
             }
             try (RedisBroker wrong = new RedisBroker(URI.create("redis://publisher:wrong@127.0.0.1:" + redis.port()),
                     subscriber, null, 10, executor)) {
-                assertThrows(BrokerUnavailableException.class, () -> wrong.publish(user, new Payload("{}")));
+                assertThrows(BrokerUnavailableException.class, () -> wrong.publish(user, Payload.parse("{}")));
             }
         }
     }
@@ -72,7 +72,7 @@ class RedisCredentialsTest {
                 exercise(broker);
             }
             try (RedisBroker untrusting = new RedisBroker(uri, uri, null, 10, executor)) {
-                assertThrows(BrokerUnavailableException.class, () -> untrusting.publish(user, new Payload("{}")),
+                assertThrows(BrokerUnavailableException.class, () -> untrusting.publish(user, Payload.parse("{}")),
                         "the JVM's default trust store does not know the test CA");
             }
         }
@@ -84,11 +84,11 @@ class RedisCredentialsTest {
         broker.start(live);
         assertTrue(live.subscriptions.poll(10, TimeUnit.SECONDS) != null, "subscribed");
         Await.until("ready", Duration.ofSeconds(10), broker::isReady);
-        Notification sent = broker.publish(user, new Payload("{\"secure\":true}"));
+        Notification sent = broker.publish(user, Payload.parse("{\"secure\":true}"));
         assertEquals(sent, live.next());
         assertEquals(List.of(sent), broker.history(user, null, 10));
         assertEquals(List.of(sent), broker.replay(user, dev.herald.notification.entity.NotificationId.ZERO).entries());
-        assertEquals(Duration.ZERO, broker.takePermit("caller", 10, 10));
+        assertEquals(Duration.ZERO, broker.takePermits("caller", 1, 10, 10));
     }
 
     private static void generateCertificates(Path dir) throws IOException, InterruptedException {

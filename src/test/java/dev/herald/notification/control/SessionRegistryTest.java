@@ -42,7 +42,7 @@ class SessionRegistryTest {
     }
 
     private Notification publish(Stream stream, int n) {
-        return broker.publish(stream, new Payload("{\"n\":" + n + "}"));
+        return broker.publish(stream, Payload.parse("{\"n\":" + n + "}"));
     }
 
     private RecordingPeer open(Stream stream, NotificationId since) {

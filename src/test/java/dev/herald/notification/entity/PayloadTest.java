@@ -12,19 +12,19 @@ class PayloadTest {
 
     @Test
     void keepsThePostedObjectAsItsText() {
-        assertEquals("{\"title\":\"Alert\", \"n\": 1.50}", new Payload("  {\"title\":\"Alert\", \"n\": 1.50}\n").json());
+        assertEquals("{\"title\":\"Alert\", \"n\": 1.50}", Payload.parse("  {\"title\":\"Alert\", \"n\": 1.50}\n").json());
     }
 
     @Test
     void nestedIdAndTsAreThePublishersOwn() {
-        assertEquals("{\"order\":{\"id\":7,\"ts\":1}}", new Payload("{\"order\":{\"id\":7,\"ts\":1}}").json());
+        assertEquals("{\"order\":{\"id\":7,\"ts\":1}}", Payload.parse("{\"order\":{\"id\":7,\"ts\":1}}").json());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "  ", "[1]", "\"text\"", "42", "null", "{", "{\"a\":1}{}", "{\"a\":1} x", "{a:1}",
             "{\"id\":\"mine\"}", "{\"title\":\"x\",\"ts\":\"now\"}"})
     void refusesWhatIsNotOneJsonObjectOrSetsReservedFields(String body) {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> new Payload(body), body);
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Payload.parse(body), body);
         assertTrue(error.getMessage().length() > 10, "the message says what is wrong: " + error.getMessage());
     }
 
