@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -38,6 +40,7 @@ public final class Outbox {
 
     private final Stream stream;
     private final Peer peer;
+    private final Executor sender;
     private final Limits limits;
     /** Live frames waiting (replayed ones are not counted: see {@link #enqueue}), and their characters. */
     private int liveFrames;
@@ -61,12 +64,22 @@ public final class Outbox {
     private record Queued(Notification notification, boolean replayed) {
     }
 
-    /** Starts held: nothing is sent before the first {@link #release(List)}. */
-    public Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
+    /**
+     * Starts held: nothing is sent before the first {@link #release(List)}.
+     *
+     * @param sender runs the sending: whoever delivers (the broker's subscriber thread) only queues
+     */
+    public Outbox(Stream stream, NotificationId after, Peer peer, Limits limits, Executor sender) {
         this.stream = stream;
         this.lastId = after;
         this.peer = peer;
         this.limits = limits;
+        this.sender = sender;
+    }
+
+    /** Sends on the thread that delivers or releases. */
+    public Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
+        this(stream, after, peer, limits, Runnable::run);
     }
 
     public Stream stream() {
@@ -115,7 +128,7 @@ public final class Outbox {
             }
         }
         if (startSending) {
-            drain();
+            startDrain();
         }
     }
 
@@ -142,7 +155,7 @@ public final class Outbox {
             }
         }
         if (startSending) {
-            drain();
+            startDrain();
         }
     }
 
@@ -176,6 +189,14 @@ public final class Outbox {
     private void overflow() {
         // not lastId: that is the newest id queued, not the newest the client received
         close(SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=<the last id received>");
+    }
+
+    private void startDrain() {
+        try {
+            sender.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            drain(); // shutting down: the last frames go out from here
+        }
     }
 
     /**

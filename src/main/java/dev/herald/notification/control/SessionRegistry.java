@@ -7,6 +7,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -21,6 +22,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +59,17 @@ public class SessionRegistry implements Broker.Listener {
     @Resource
     ManagedScheduledExecutorService scheduler;
 
+    @Resource
+    ManagedThreadFactory threadFactory;
+
+    /**
+     * Where sessions' frames are sent from, so the subscriber thread only reads Redis and queues: it must
+     * keep up with Redis, which drops a subscriber that falls 32 MB behind. A plain pool on managed threads,
+     * not the managed executor: that captures the caller's context on every task, a cost per frame here.
+     */
+    private Executor sender = Runnable::run;
+    private ExecutorService senderPool;
+
     private ScheduledFuture<?> expirySweep;
 
     @Inject
@@ -80,7 +94,7 @@ public class SessionRegistry implements Broker.Listener {
         this.telemetry = telemetry;
     }
 
-    /** For tests: a registry without a container. */
+    /** For tests: a registry without a container, sending on the delivering thread. */
     SessionRegistry(Broker broker, Executor executor) {
         this(broker, new Telemetry.None());
         this.executor = executor;
@@ -88,6 +102,8 @@ public class SessionRegistry implements Broker.Listener {
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         executor = managedExecutor;
+        senderPool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), threadFactory);
+        sender = senderPool;
         broker.start(this);
         expirySweep = scheduler.scheduleAtFixedRate(() -> sweep(Instant.now(), System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
@@ -112,7 +128,7 @@ public class SessionRegistry implements Broker.Listener {
      */
     public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, Outbox.Limits limits, Instant expiresAt) {
         NotificationId from = since != null ? since : broker.replay(stream, null).lastGenerated();
-        Outbox outbox = new Outbox(stream, from, peer, limits);
+        Outbox outbox = new Outbox(stream, from, peer, limits, sender);
         outbox.expireAt(expiresAt);
         register(outbox);
         try {
@@ -237,5 +253,8 @@ public class SessionRegistry implements Broker.Listener {
         }
         byStream.clear();
         openCount.set(0);
+        if (senderPool != null) {
+            senderPool.shutdown();
+        }
     }
 }

@@ -6,7 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
+import dev.herald.testing.Await;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +31,29 @@ class OutboxTest {
 
     static List<Integer> sequences(RecordingPeer peer) {
         return peer.frames.stream().map(f -> Integer.parseInt(f.replaceAll(".*\"n\":(\\d+)}", "$1"))).toList();
+    }
+
+    @Test
+    void withASenderPoolFramesLeaveInOrderFromItsThreadsNeverFromTheDeliveringThread() {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Set<Thread> sendingThreads = ConcurrentHashMap.newKeySet();
+            RecordingPeer peer = new RecordingPeer(true) {
+                @Override
+                public void send(Notification notification, Consumer<Throwable> done) {
+                    sendingThreads.add(Thread.currentThread());
+                    super.send(notification, done);
+                }
+            };
+            Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10_000), pool);
+            outbox.release(List.of());
+            IntStream.rangeClosed(1, 5000).forEach(i -> outbox.deliver(n(i)));
+            Await.until("5000 frames sent", Duration.ofSeconds(10), () -> peer.frames.size() == 5000);
+            assertEquals(IntStream.rangeClosed(1, 5000).boxed().toList(), sequences(peer));
+            assertTrue(!sendingThreads.isEmpty() && !sendingThreads.contains(Thread.currentThread()), sendingThreads::toString);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

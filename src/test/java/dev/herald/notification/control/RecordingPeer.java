@@ -8,7 +8,7 @@ import java.util.Collections;
 import java.util.function.Consumer;
 
 /** A peer that records frames; completes sends inline, or holds them until {@link #completeAll()}. */
-final class RecordingPeer implements Outbox.Peer {
+class RecordingPeer implements Outbox.Peer {
 
     final List<String> frames = Collections.synchronizedList(new ArrayList<>());
     volatile int closeCode;
