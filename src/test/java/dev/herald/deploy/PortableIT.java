@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.herald.testing.Await;
+import dev.herald.testing.HeraldMetrics;
 import dev.herald.testing.HeraldNode;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.ServerRuntime;
@@ -33,7 +34,6 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
@@ -361,24 +361,11 @@ class PortableIT {
                 .orElseThrow(() -> new AssertionError("no check named " + name + " in " + health));
     }
 
-    /**
-     * Herald's series in the server's Prometheus text, without the {@code mp_scope} label and in one spelling:
-     * Open Liberty writes {@code name{}} and {@code {kind="user",}} where Payara writes {@code name} and {@code {kind="user"}}.
-     */
+    /** Herald's series in the server's Prometheus text. */
     private static Map<String, Double> metrics() {
         Reply reply = get("metrics?scope=application", null);
         assertEquals(200, reply.status(), reply::toString);
-        Map<String, Double> series = new TreeMap<>();
-        for (String line : reply.body().split("\n")) {
-            if (line.startsWith("herald_")) {
-                int space = line.lastIndexOf(' ');
-                String name = line.substring(0, space).replace("mp_scope=\"application\",", "")
-                        .replace(",mp_scope=\"application\"", "").replace("{mp_scope=\"application\"}", "")
-                        .replace(",}", "}").replace("{}", "");
-                series.put(name, Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return series;
+        return HeraldMetrics.parse(reply.body());
     }
 
     private static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
