@@ -92,10 +92,6 @@ public final class HeraldNode implements AutoCloseable {
         return name;
     }
 
-    public ServerRuntime server() {
-        return server;
-    }
-
     public int port() {
         return ports.http();
     }
