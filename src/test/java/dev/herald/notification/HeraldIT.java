@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.herald.testing.Deployments;
+import dev.herald.testing.HeraldMetrics;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
 import dev.herald.testing.TestTokens;
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -442,16 +442,7 @@ class HeraldIT {
     private Map<String, Double> metrics() {
         Reply reply = get(root("metrics?scope=application"));
         assertEquals(200, reply.status(), reply::toString);
-        Map<String, Double> series = new TreeMap<>();
-        for (String line : reply.body().split("\n")) {
-            if (line.startsWith("herald_")) {
-                int space = line.lastIndexOf(' ');
-                String name = line.substring(0, space).replace("mp_scope=\"application\",", "")
-                        .replace(",mp_scope=\"application\"", "").replace("{mp_scope=\"application\"}", "");
-                series.put(name, Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return series;
+        return HeraldMetrics.parse(reply.body());
     }
 
     private Map<String, Double> awaitMetrics(String what, Predicate<Map<String, Double>> condition) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +17,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One Herald node for chaos tests: a Payara Micro process running {@code target/herald.war} at context root
- * {@code /} on a fixed loopback port, against a given Redis. It can be stopped gracefully ({@link #terminate()},
- * SIGTERM) or killed ({@link #kill()}, SIGKILL), and started again on the same port with the same settings.
+ * One Herald node: {@code target/herald.war} on a server ({@link ServerRuntime}: Payara Micro unless told
+ * otherwise) at context root {@code /} on fixed loopback ports, against a given Redis, configured only through
+ * environment variables. It can be stopped gracefully ({@link #terminate()}, SIGTERM) or killed ({@link #kill()},
+ * SIGKILL), and started again on the same ports with the same settings, each time in a fresh runtime directory.
  * <p>
- * The process runs with {@code payara-config/pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only, keep-alive
- * connections never closed after a request count, as in production), without Hazelcast or phone-home. Its output
- * goes to {@code target/chaos/<name>.log}, appended across restarts.
+ * Payara Micro runs with {@code payara-config/pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only,
+ * keep-alive connections never closed after a request count, as in production), without Hazelcast or phone-home.
+ * The server's output goes to {@code target/<logs>/<name>.log}, appended across restarts.
  */
 public final class HeraldNode implements AutoCloseable {
 
@@ -36,8 +36,9 @@ public final class HeraldNode implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(2))
             .build();
 
+    private final ServerRuntime server;
     private final String name;
-    private final int port;
+    private final ServerRuntime.Ports ports;
     private final Map<String, String> environment;
     private final Path log;
     private Path rootDir;
@@ -45,24 +46,33 @@ public final class HeraldNode implements AutoCloseable {
     /** False from the moment the test stops or kills the node until it answers ready again: a hint for clients. */
     private volatile boolean available;
     private int starts;
+    private Duration bootTime;
 
-    private HeraldNode(String name, int port, Map<String, String> environment) {
+    private HeraldNode(ServerRuntime server, String name, String logs, Map<String, String> environment) {
+        this.server = server;
         this.name = name;
-        this.port = port;
+        this.ports = ServerRuntime.Ports.free();
         this.environment = Map.copyOf(environment);
         try {
-            Path dir = Files.createDirectories(TARGET.resolve("chaos"));
+            Path dir = Files.createDirectories(TARGET.resolve(logs));
             this.log = dir.resolve(name + ".log");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /**
-     * A node (not started yet) on a free port: {@code HERALD_BROKER=redis}, {@code HERALD_REDIS_URI=redisUri},
-     * a history nothing trims during a test, a short shutdown close window, then {@code overrides}.
-     */
+    /** A Payara Micro node for the chaos suite (logs in {@code target/chaos}); see {@link #create(ServerRuntime, String, String, String, Map)}. */
     public static HeraldNode create(String name, String redisUri, Map<String, String> overrides) {
+        return create(ServerRuntime.PAYARA_MICRO, name, "chaos", redisUri, overrides);
+    }
+
+    /**
+     * A node (not started yet) on free ports: {@code HERALD_BROKER=redis}, {@code HERALD_REDIS_URI=redisUri},
+     * a history nothing trims during a test, a short shutdown close window, the test token key, then
+     * {@code overrides}. Its log is {@code target/<logs>/<name>.log}.
+     */
+    public static HeraldNode create(ServerRuntime server, String name, String logs, String redisUri,
+                                    Map<String, String> overrides) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HERALD_BROKER", "redis");
         env.put("HERALD_REDIS_URI", redisUri);
@@ -75,7 +85,7 @@ public final class HeraldNode implements AutoCloseable {
         env.put("HERALD_PUBLISH_RATE_LIMIT", "100000");
         env.put("HERALD_PUBLISH_BURST", "100000");
         env.putAll(overrides);
-        return new HeraldNode(name, freePort(), env);
+        return new HeraldNode(server, name, logs, env);
     }
 
     public String name() {
@@ -83,15 +93,30 @@ public final class HeraldNode implements AutoCloseable {
     }
 
     public int port() {
-        return port;
+        return ports.http();
     }
 
     public URI http(String path) {
-        return URI.create("http://127.0.0.1:" + port + "/" + path);
+        return URI.create("http://127.0.0.1:" + ports.http() + "/" + path);
     }
 
     public URI ws(String path) {
-        return URI.create("ws://127.0.0.1:" + port + "/" + path);
+        return URI.create("ws://127.0.0.1:" + ports.http() + "/" + path);
+    }
+
+    /** MicroProfile Health, e.g. {@code health/ready}: where this server serves it. */
+    public URI health(String path) {
+        return server.health(ports, path);
+    }
+
+    /** The WAR file the server deployed (WildFly's copy, or the build's WAR itself). */
+    public Path deployedWar() {
+        return server.deployedWar(war(), rootDir);
+    }
+
+    /** How long the last {@link #start()} took until {@code /health/ready} answered 200. */
+    public Duration bootTime() {
+        return bootTime;
     }
 
     public Path log() {
@@ -123,36 +148,29 @@ public final class HeraldNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-Dhazelcast.phone.home.enabled=false",
-                "-jar", TARGET.resolve("payara-micro.jar").toString(),
-                "--deploy", war().toString(),
-                "--contextroot", "/",
-                "--port", String.valueOf(port),
-                "--nohazelcast",
-                "--disablephonehome",
-                "--rootdir", rootDir.toString()));
-        Path preBoot = Path.of("payara-config", "pre-boot-commands-local.asadmin");
-        if (Files.isRegularFile(preBoot)) {
-            command.addAll(List.of("--prebootcommandfile", preBoot.toString()));
+        List<String> command;
+        try {
+            command = server.command(war(), ports, rootDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lay out " + server + " for " + name + " in " + rootDir, e);
         }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // nothing of the test JVM's own HERALD_* environment leaks into the node
         builder.environment().keySet().removeIf(key -> key.startsWith("HERALD_"));
+        server.environment(builder.environment(), rootDir);
         builder.environment().putAll(environment);
         starts++;
         try {
-            Files.writeString(log, "\n===== " + Instant.now() + " start #" + starts + " of " + name + " on port " + port
+            Files.writeString(log, "\n===== " + Instant.now() + " start #" + starts + " of " + name + " on " + server + " " + ports
                     + " with " + environment + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
-        Instant deadline = Instant.now().plus(BOOT_TIMEOUT);
+        Instant started = Instant.now();
+        Instant deadline = started.plus(BOOT_TIMEOUT);
         while (readyStatus() != 200) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + " while booting; see " + log);
@@ -162,13 +180,14 @@ public final class HeraldNode implements AutoCloseable {
             }
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
         }
+        bootTime = Duration.between(started, Instant.now());
         available = true;
     }
 
     /** The status {@code GET /health/ready} answers, or -1 when the node cannot be reached within 3 s. */
     public int readyStatus() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(http("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
+            return HTTP.send(HttpRequest.newBuilder(health("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -203,6 +222,7 @@ public final class HeraldNode implements AutoCloseable {
             return;
         }
         note("SIGKILL");
+        p.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM a launcher script started
         p.destroyForcibly();
         waitFor(p, STOP_TIMEOUT);
     }
@@ -248,17 +268,8 @@ public final class HeraldNode implements AutoCloseable {
         }
     }
 
-    /** Below the ephemeral range, like Redis' port: a node restarted on it never finds it taken. */
-    private static int freePort() {
-        try {
-            return RedisServer.freePort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public String toString() {
-        return name + "@" + port;
+        return name + "@" + ports.http();
     }
 }

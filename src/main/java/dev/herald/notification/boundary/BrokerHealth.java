@@ -2,10 +2,12 @@ package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
 import dev.herald.notification.control.SessionRegistry;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -29,17 +31,25 @@ public class BrokerHealth implements HealthCheck {
     @ConfigProperty(name = "herald.broker")
     String engine;
 
+    /** Set once the broker has been started inside the application (see {@link #createAtStartup}). */
+    private volatile boolean started;
+
     /**
      * Creates this bean at startup, inside the application: Payara calls health checks from its own
      * {@code /health} servlet, where the application's config is not visible and injecting
-     * {@code @ConfigProperty} would fail (/health answered 500).
+     * {@code @ConfigProperty} would fail (/health answered 500). Observed after {@code SessionRegistry} started
+     * the broker: WildFly probes checks from its management thread while the deployment is still starting, and
+     * creating the broker there fails (its executor is looked up in the application's JNDI namespace).
      */
-    void createAtStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-        // observing the event is what makes CDI create the bean now
+    void createAtStartup(@Observes @Priority(Interceptor.Priority.PLATFORM_AFTER) @Initialized(ApplicationScoped.class) Object ignored) {
+        started = true;
     }
 
     @Override
     public HealthCheckResponse call() {
+        if (!started) {
+            return HealthCheckResponse.named("broker").down().withData("starting", true).build();
+        }
         return HealthCheckResponse.named("broker")
                 .status(broker.isReady() && !sessions.isClosing())
                 .withData("engine", engine)

@@ -2,10 +2,12 @@ package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
 import dev.herald.notification.control.SessionRegistry;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -25,13 +27,21 @@ public class NodeLiveness implements HealthCheck {
     @Inject
     SessionRegistry sessions;
 
-    /** Created inside the application at startup: Payara calls checks from its own servlet. */
-    void createAtStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-        // observing the event is what makes CDI create the bean now
+    private volatile boolean started;
+
+    /**
+     * Created inside the application at startup (Payara calls checks from its own servlet), after the broker
+     * started: until then the node is starting, not dead, and the broker is not touched (see {@link BrokerHealth}).
+     */
+    void createAtStartup(@Observes @Priority(Interceptor.Priority.PLATFORM_AFTER) @Initialized(ApplicationScoped.class) Object ignored) {
+        started = true;
     }
 
     @Override
     public HealthCheckResponse call() {
+        if (!started) {
+            return HealthCheckResponse.named("herald").up().withData("sessions", 0).build();
+        }
         return HealthCheckResponse.named("herald")
                 .status(broker.isAlive())
                 .withData("sessions", sessions.openSessions())

@@ -136,7 +136,7 @@ public class NotificationResource {
             headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response broadcast(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(security);
+        Caller caller = guard.publisher(security, headers);
         Notification sent = publish(caller, Stream.BROADCAST, payload(body, headers));
         return Response.accepted(new Accepted("Notification queued", sent.id().toString())).build();
     }
@@ -165,7 +165,7 @@ public class NotificationResource {
     public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(security);
+        Caller caller = guard.publisher(security, headers);
         Stream stream = userStream(userId);
         Notification sent = publish(caller, stream, payload(body, headers));
         return Response.accepted(new Accepted("Notification sent to user " + userId, sent.id().toString())).build();
@@ -238,9 +238,10 @@ public class NotificationResource {
                           @QueryParam("limit") @Parameter(description = "1 to herald.history.size (the default)",
                                   schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
                           @QueryParam("after") @Parameter(description = "an id: return what came after it",
-                                  example = "1795521056811-0") String after) {
+                                  example = "1795521056811-0") String after,
+                          @Context HttpHeaders headers) {
         Stream stream = userStream(userId);
-        guard.reader(security, userId);
+        guard.reader(security, headers, userId);
         return broker.history(stream, afterId(after), limit(limit)).stream()
                 .map(Notification::frame)
                 .collect(Collectors.joining(",", "[", "]"));

@@ -2,6 +2,8 @@ package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.BrokerUnavailableException;
 import dev.herald.notification.control.PublishOutcomeUnknownException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Request;
@@ -29,7 +31,7 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
             Response original = web.getResponse();
             LOG.log(Level.INFO, "Refused {0} {1}: {2} {3}", request == null ? "" : request.getMethod(),
                     uriInfo == null ? "" : uriInfo.getRequestUri().getRawPath(), original.getStatus(), web.getMessage());
-            return problem(Response.fromResponse(original), original.getStatus(), web.getMessage());
+            return problem(Response.fromResponse(original), original.getStatus(), detail(web));
         }
         if (exception instanceof PublishOutcomeUnknownException) {
             LOG.log(Level.WARNING, "Unconfirmed {0} {1}: 504 {2}", request == null ? "" : request.getMethod(),
@@ -45,6 +47,21 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
         }
         LOG.log(Level.ERROR, "Unexpected failure", exception);
         return problem(Response.serverError(), 500, "an unexpected error occurred; it has been logged");
+    }
+
+    /**
+     * The exception's message (also in the log line above), except for 404 and 405: the JAX-RS runtime's own wording
+     * differs per server and RESTEasy's (WildFly, Open Liberty) echoes the whole request URL, so these say the same
+     * everywhere.
+     */
+    private String detail(WebApplicationException web) {
+        if (web instanceof NotFoundException) {
+            return "no such route";
+        }
+        if (web instanceof NotAllowedException) {
+            return "this route does not take " + (request == null ? "this method" : request.getMethod()) + "; see Allow";
+        }
+        return web.getMessage();
     }
 
     private Response problem(Response.ResponseBuilder response, int status, String detail) {

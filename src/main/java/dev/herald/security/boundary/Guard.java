@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.NotAuthorizedException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.SecurityContext;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
@@ -14,7 +15,9 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 /**
  * Who may do what over REST, checked in code rather than with {@code @RolesAllowed} so the group names
  * are configurable and every server enforces it the same way (WildFly ignores {@code @RolesAllowed} on
- * JAX-RS by default).
+ * JAX-RS by default). Where the server's MicroProfile JWT left the request unauthenticated (Open Liberty
+ * authenticates only resources with security constraints), the bearer token is verified here with the
+ * same {@code mp.jwt.verify.*} keys, as for WebSocket handshakes.
  */
 @ApplicationScoped
 public class Guard {
@@ -31,8 +34,8 @@ public class Guard {
     String adminGroup;
 
     /** A caller in the publisher group; 401 without a valid token, 403 outside the group. */
-    public Caller publisher(SecurityContext security) {
-        Caller caller = caller(security);
+    public Caller publisher(SecurityContext security, HttpHeaders headers) {
+        Caller caller = caller(security, headers);
         if (!caller.isIn(publisherGroup)) {
             throw new ForbiddenException("publishing needs the \"" + publisherGroup + "\" group");
         }
@@ -40,21 +43,25 @@ public class Guard {
     }
 
     /** The user themself or an admin; 401 without a valid token, 403 for anyone else. */
-    public Caller reader(SecurityContext security, String userId) {
-        Caller caller = caller(security);
+    public Caller reader(SecurityContext security, HttpHeaders headers, String userId) {
+        Caller caller = caller(security, headers);
         if (!caller.userId().equals(userId) && !caller.isIn(adminGroup)) {
             throw new ForbiddenException("only the user themself or the \"" + adminGroup + "\" group may read this history");
         }
         return caller;
     }
 
-    private Caller caller(SecurityContext security) {
-        if (security.getUserPrincipal() instanceof JsonWebToken jwt) {
-            try {
+    private Caller caller(SecurityContext security, HttpHeaders headers) {
+        String authorization = headers.getHeaderString(HttpHeaders.AUTHORIZATION);
+        try {
+            if (security.getUserPrincipal() instanceof JsonWebToken jwt) {
                 return verifier.from(jwt);
-            } catch (InvalidTokenException e) {
-                throw new NotAuthorizedException(e.getMessage(), "Bearer realm=\"herald\"");
             }
+            if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return verifier.verify(authorization.substring(7).strip());
+            }
+        } catch (InvalidTokenException e) {
+            throw new NotAuthorizedException(e.getMessage(), "Bearer realm=\"herald\"");
         }
         throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", "Bearer realm=\"herald\"");
     }
