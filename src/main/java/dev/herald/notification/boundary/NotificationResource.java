@@ -211,7 +211,7 @@ public class NotificationResource {
             headers = @Header(name = "Retry-After", schema = @Schema(type = SchemaType.INTEGER)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response batch(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(security);
+        Caller caller = guard.publisher(security, headers);
         // a batch takes one permit per item at once: one larger than the burst could never pass
         List<Batch.Item> items = Batch.parse(read(body, headers, batchMaxBytes, "herald.batch.max-bytes"),
                 Math.min(batchMaxItems, burst), burst < batchMaxItems ? "herald.publish.burst" : "herald.batch.max-items",
