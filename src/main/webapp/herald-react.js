@@ -10,7 +10,7 @@
  * Pass userId null for the broadcast stream. The socket closes when the component unmounts or userId changes.
  */
 import { useEffect, useRef, useState } from "react";
-import { connect } from "./herald.js";
+import { Herald } from "./herald.js";
 
 export function useNotifications(userId, getToken, options = {}) {
   const [notifications, setNotifications] = useState([]);
@@ -21,9 +21,10 @@ export function useNotifications(userId, getToken, options = {}) {
 
   useEffect(() => {
     setNotifications([]);
-    const herald = connect({ ...options, userId, getToken: () => tokens.current() });
+    const herald = new Herald({ ...options, userId, getToken: () => tokens.current() });
     herald.addEventListener("notification", (e) => setNotifications((previous) => [e.detail, ...previous]));
     herald.addEventListener("state", (e) => setState(e.detail));
+    herald.start();
     return () => herald.stop();
   }, [userId]); // eslint-disable-line react-hooks/exhaustive-deps -- options are read once per stream
 
