@@ -15,7 +15,8 @@
 
 const STOP_CODES = new Set([1000, 1008, 1009]); // normal close, no valid token, we sent too much: retrying would not help
 const GOING_AWAY = 1001;
-const PAUSE_CODES = new Set([1013, 4429]); // broker unavailable, client too slow: the server asks for a pause
+// broker unavailable, client too slow, and 1006: Tyrus usually ends a too-slow client's socket without the 4429
+const PAUSE_CODES = new Set([1006, 1013, 4429]);
 const TOKEN_EXPIRED = 4401;
 const HISTORY_GAP = 4410;
 const PAUSE_ATTEMPT = 2; // a pause starts the backoff at 2 s or more

@@ -122,13 +122,13 @@ test("the backoff starts over after a stable connection, not after a short one",
     await settle();
   }
   FakeSocket.last().open();
-  FakeSocket.last().closeWith(1006); // dropped before stableAfter: keeps backing off
+  FakeSocket.last().closeWith(1011); // dropped before stableAfter: keeps backing off
   assert.equal(c.herald.state.delay, 4000);
   c.timers.fire(4000);
   await settle();
   FakeSocket.last().open();
   c.timers.fire(10000); // the stable-connection timer
-  FakeSocket.last().closeWith(1006);
+  FakeSocket.last().closeWith(1011);
   assert.equal(c.herald.state.delay, 500);
 });
 
@@ -142,8 +142,8 @@ test("1001 going away: reconnects at once (within 0.5 s) after a stable connecti
   assert.deepEqual(FakeSocket.last().protocols, ["herald", "bearer.t1"], "the token still holds");
 });
 
-test("4429 too slow and 1013 try later: back off for a while even after a stable connection", async () => {
-  for (const code of [4429, 1013]) {
+test("4429 too slow, 1013 try later and 1006 (how a too-slow client usually ends): back off even after a stable connection", async () => {
+  for (const code of [4429, 1013, 1006]) {
     const c = client();
     await live(c);
     c.timers.fire(10000);
