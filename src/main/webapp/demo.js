@@ -35,7 +35,9 @@ async function open(user) {
   clients.forEach((client) => client.stop());
   clients = [];
   ui.list.replaceChildren();
+  ui.empty.textContent = `Loading ${user}'s history…`;
   setUnread(0);
+  renderStatus();
   ui.user.value = user;
   ui.to.placeholder = user;
   window.history.replaceState(null, "", "?user=" + encodeURIComponent(user));
@@ -114,7 +116,7 @@ function setUnread(count) {
 function renderStatus() {
   clearInterval(countdown);
   const worst = clients.map((client) => client.state)
-    .reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a), { status: clients.length ? "live" : "stopped" });
+    .reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a), { status: clients.length ? "live" : "connecting" });
   ui.status.dataset.status = worst.status;
   if (worst.status === "reconnecting") {
     const at = Date.now() + worst.delay;
