@@ -87,40 +87,30 @@ test("resumes with since=<last id> after a drop, and starts from the given since
   assert.deepEqual(c.notifications(), ["7-3", "8-0"]);
 });
 
-test("backs off exponentially with full jitter from 0.5 s up to 20 s while connections keep failing", async () => {
-  const c = client();
+/** Starts the client and refuses its handshakes (1006 before open), checking each backoff delay on the way. */
+async function refuseHandshakes(c, delays) {
   c.herald.start();
   await settle();
-  const delays = [];
-  for (let i = 0; i < 8; i++) {
+  for (const expected of delays) {
     FakeSocket.last().closeWith(1006);
-    delays.push(c.herald.state.delay);
-    assert.deepEqual(c.timers.delays(), [c.herald.state.delay], "exactly one reconnect is pending");
-    c.timers.fire(c.herald.state.delay);
+    assert.equal(c.herald.state.delay, expected);
+    assert.deepEqual(c.timers.delays(), [expected], "exactly one reconnect is pending");
+    c.timers.fire(expected);
     await settle();
   }
-  assert.deepEqual(delays, [500, 1000, 2000, 4000, 8000, 16000, 20000, 20000]);
+}
 
+test("backs off exponentially with full jitter from 0.5 s up to 20 s while connections keep failing", async () => {
+  await refuseHandshakes(client(), [500, 1000, 2000, 4000, 8000, 16000, 20000, 20000]);
   const half = client({ random: () => 0.5 });
-  half.herald.start();
-  await settle();
-  FakeSocket.last().closeWith(1006);
-  half.timers.fire(250);
-  await settle();
+  await refuseHandshakes(half, [250]);
   FakeSocket.last().closeWith(1006);
   assert.equal(half.herald.state.delay, 500, "a random point in [0, 1000]");
 });
 
 test("the backoff starts over after a stable connection, not after a short one", async () => {
   const c = client();
-  c.herald.start();
-  await settle();
-  for (const expected of [500, 1000, 2000]) {
-    FakeSocket.last().closeWith(1006);
-    assert.equal(c.herald.state.delay, expected);
-    c.timers.fire(expected);
-    await settle();
-  }
+  await refuseHandshakes(c, [500, 1000, 2000]);
   FakeSocket.last().open();
   FakeSocket.last().closeWith(1011); // dropped before stableAfter: keeps backing off
   assert.equal(c.herald.state.delay, 4000);
@@ -188,14 +178,7 @@ for (const code of [1008, 1000]) {
 
 test("a refused handshake (1006 before open) fetches a fresh token and backs off instead of spinning", async () => {
   const c = client();
-  c.herald.start();
-  await settle();
-  for (const expected of [500, 1000, 2000]) {
-    FakeSocket.last().closeWith(1006);
-    assert.equal(c.herald.state.delay, expected);
-    c.timers.fire(expected);
-    await settle();
-  }
+  await refuseHandshakes(c, [500, 1000, 2000]);
   assert.deepEqual(c.tokens, ["t1", "t2", "t3", "t4"], "a fresh token for every attempt after a refusal");
   assert.equal(FakeSocket.all.length, 4, "one socket per attempt");
 });
