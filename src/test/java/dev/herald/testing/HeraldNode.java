@@ -73,11 +73,7 @@ public final class HeraldNode implements AutoCloseable {
      */
     public static HeraldNode create(ServerRuntime server, String name, String logs, String redisUri,
                                     Map<String, String> overrides) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("HERALD_BROKER", "redis");
-        env.put("HERALD_REDIS_URI", redisUri);
-        env.put("HERALD_HISTORY_SIZE", "100000");
-        env.put("HERALD_SHUTDOWN_CLOSE_WINDOW", "PT2S");
+        Map<String, String> env = redisNode(redisUri);
         // security on: the nodes trust the test key; the publisher is trusted to publish fast
         env.put("MP_JWT_VERIFY_PUBLICKEY", TestTokens.pem());
         env.put("MP_JWT_VERIFY_ISSUER", TestTokens.ISSUER);
@@ -86,6 +82,25 @@ public final class HeraldNode implements AutoCloseable {
         env.put("HERALD_PUBLISH_BURST", "100000");
         env.putAll(overrides);
         return new HeraldNode(server, name, logs, env);
+    }
+
+    /**
+     * A node (not started yet) in development mode, as {@code ./mvnw -Prun} runs: it hands out tokens at
+     * {@code POST /dev/token} and trusts only the key it generates at start, so a restart invalidates them.
+     */
+    public static HeraldNode createInDevelopmentMode(String name, String redisUri) {
+        Map<String, String> env = redisNode(redisUri);
+        env.put("HERALD_DEV_MODE", "true");
+        return new HeraldNode(ServerRuntime.PAYARA_MICRO, name, "browser", env);
+    }
+
+    private static Map<String, String> redisNode(String redisUri) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("HERALD_BROKER", "redis");
+        env.put("HERALD_REDIS_URI", redisUri);
+        env.put("HERALD_HISTORY_SIZE", "100000");
+        env.put("HERALD_SHUTDOWN_CLOSE_WINDOW", "PT2S");
+        return env;
     }
 
     public String name() {

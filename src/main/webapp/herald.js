@@ -1,0 +1,207 @@
+/**
+ * Herald's browser client: one stream of notifications (a user's, or the broadcast stream) that stays
+ * connected by itself. No dependencies, no build step:
+ *
+ *   import { connect } from "/herald.js";
+ *   const herald = connect({ userId: "alice", getToken: async () => "<a JWT for alice>" });
+ *   herald.addEventListener("notification", (e) => console.log(e.detail));
+ *   herald.addEventListener("state", (e) => console.log(e.detail.status));
+ *
+ * Events: "notification" (detail: the notification, each id once, in order), "state" (detail:
+ * {status: "connecting" | "live" | "reconnecting" | "stopped", delay, code, reason}), "gap" (detail:
+ * {since}: history no longer reached back to since, so notifications may have been missed: reload the
+ * history; the client goes on from now).
+ */
+
+const STOP_CODES = new Set([1000, 1008, 1009]); // normal close, no valid token, we sent too much: retrying would not help
+const GOING_AWAY = 1001;
+// broker unavailable, client too slow, and 1006: Tyrus usually ends a too-slow client's socket without the 4429
+const PAUSE_CODES = new Set([1006, 1013, 4429]);
+const TOKEN_EXPIRED = 4401;
+const HISTORY_GAP = 4410;
+const PAUSE_ATTEMPT = 2; // a pause starts the backoff at 2 s or more
+
+/** Compares Herald ids ("<ms>-<seq>", or "0"): negative when a comes first. */
+export function compareIds(a, b) {
+  const [am, as = 0] = a.split("-").map(Number);
+  const [bm, bs = 0] = b.split("-").map(Number);
+  return am - bm || as - bs;
+}
+
+export class Herald extends EventTarget {
+  #options;
+  #since;
+  #token = null;
+  #socket = null;
+  #timer = null;
+  #stableTimer = null;
+  #attempt = 0;
+  #started = false;
+  #stopped = false;
+  #state = { status: "stopped" };
+
+  /**
+   * @param options.getToken     async () => a JWT for the stream (called again after a refusal or 4401)
+   * @param options.userId       the user's stream; omit for the broadcast stream
+   * @param options.since        resume after this id (e.g. the last one in the history you showed)
+   * @param options.server       Herald's base URL; default: where this module was loaded from
+   * @param options.minDelay, maxDelay  backoff bounds in ms (full jitter: a random delay up to min * 2^attempt)
+   * @param options.stableAfter  ms a connection must stay up before the backoff starts over
+   * @param options.WebSocket, timers, random  for tests
+   */
+  constructor(options) {
+    super();
+    this.#options = {
+      server: new URL(".", import.meta.url).href,
+      minDelay: 500, maxDelay: 20000, stableAfter: 10000,
+      WebSocket: globalThis.WebSocket, timers: globalThis, random: Math.random,
+      ...options,
+    };
+    if (typeof this.#options.getToken !== "function") {
+      throw new TypeError("getToken must be a function returning a token (or a promise of one)");
+    }
+    this.#since = this.#options.since ?? null;
+  }
+
+  get state() {
+    return this.#state;
+  }
+
+  /** The id of the newest notification delivered: where a reconnect resumes. */
+  get lastId() {
+    return this.#since;
+  }
+
+  start() {
+    if (!this.#started) {
+      this.#started = true;
+      this.#connect();
+    }
+    return this;
+  }
+
+  /** Closes the socket for good; a stopped client never reconnects (make a new one). */
+  stop() {
+    this.#halt({ reason: "stopped by the page" });
+  }
+
+  #halt(why) {
+    this.#stopped = true;
+    this.#options.timers.clearTimeout(this.#timer);
+    this.#options.timers.clearTimeout(this.#stableTimer);
+    if (this.#socket) {
+      this.#socket.onclose = null;
+      this.#socket.close(1000);
+      this.#socket = null;
+    }
+    this.#setState({ status: "stopped", ...why });
+  }
+
+  async #connect() {
+    this.#timer = null;
+    this.#setState({ status: "connecting" });
+    let token;
+    try {
+      token = this.#token ??= await this.#options.getToken();
+    } catch (error) {
+      this.#reconnect(this.#backoff(), { reason: "getToken failed: " + error });
+      return;
+    }
+    if (this.#stopped) {
+      return;
+    }
+    // Browsers cannot set Authorization on a WebSocket: the token travels as a subprotocol, Herald selects "herald".
+    const socket = new this.#options.WebSocket(this.#url(), ["herald", "bearer." + token]);
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.#stableTimer = this.#options.timers.setTimeout(() => { this.#attempt = 0; }, this.#options.stableAfter);
+      this.#setState({ status: "live" });
+    };
+    socket.onmessage = (event) => this.#receive(event.data);
+    socket.onclose = (event) => {
+      this.#options.timers.clearTimeout(this.#stableTimer);
+      this.#socket = null;
+      this.#closed(event.code, event.reason, opened);
+    };
+  }
+
+  #closed(code, reason, opened) {
+    if (!opened) {
+      // A refused handshake (401, 403, 429, 503) reaches a browser only as 1006, like an unreachable server.
+      // The likeliest fixable cause is a stale token (expired, or a restarted development node): fetch a
+      // fresh one for the next attempt, and back off so a permanent refusal never becomes a tight loop.
+      this.#token = null;
+      this.#reconnect(this.#backoff(), { code, reason: reason || "handshake failed" });
+      return;
+    }
+    if (STOP_CODES.has(code)) {
+      this.#halt({ code, reason });
+      return;
+    }
+    if (code === TOKEN_EXPIRED) {
+      this.#token = null;
+    } else if (code === HISTORY_GAP) {
+      const since = this.#since;
+      this.#since = null;
+      this.dispatchEvent(new CustomEvent("gap", { detail: { since } }));
+    } else if (PAUSE_CODES.has(code)) {
+      this.#attempt = Math.max(this.#attempt, PAUSE_ATTEMPT);
+    }
+    // After a stable connection the backoff has started over, so 1001, 4401 and 4410 reconnect at once
+    // (within minDelay); a connection that keeps dropping backs off further each time.
+    this.#reconnect(this.#backoff(), { code, reason });
+  }
+
+  #receive(data) {
+    let notification;
+    try {
+      notification = JSON.parse(data);
+    } catch {
+      return; // not a notification frame
+    }
+    const id = notification?.id;
+    if (typeof id !== "string" || (this.#since !== null && compareIds(id, this.#since) <= 0)) {
+      return; // ids only grow within a stream: anything else was delivered already
+    }
+    this.#since = id;
+    this.dispatchEvent(new CustomEvent("notification", { detail: notification }));
+  }
+
+  /** Full jitter: a random delay up to minDelay * 2^attempt, capped at maxDelay. */
+  #backoff() {
+    const { minDelay, maxDelay, random } = this.#options;
+    const cap = Math.min(maxDelay, minDelay * 2 ** this.#attempt);
+    this.#attempt++;
+    return Math.round(random() * cap);
+  }
+
+  #reconnect(delay, why) {
+    if (this.#stopped) {
+      return;
+    }
+    this.#setState({ status: "reconnecting", delay, ...why });
+    this.#timer = this.#options.timers.setTimeout(() => this.#connect(), delay);
+  }
+
+  #url() {
+    const path = "ws/notifications" + (this.#options.userId ? "/" + encodeURIComponent(this.#options.userId) : "");
+    const url = new URL(path, this.#options.server);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    if (this.#since !== null) {
+      url.searchParams.set("since", this.#since);
+    }
+    return url.href;
+  }
+
+  #setState(state) {
+    this.#state = state;
+    this.dispatchEvent(new CustomEvent("state", { detail: state }));
+  }
+}
+
+/** A started client: see {@link Herald} for the options and events. */
+export function connect(options) {
+  return new Herald(options).start();
+}

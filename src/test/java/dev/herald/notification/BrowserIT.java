@@ -1,0 +1,317 @@
+package dev.herald.notification;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.testing.HeraldNode;
+import dev.herald.testing.RedisServer;
+import jakarta.json.Json;
+import java.io.File;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The demo page and {@code herald.js} in a real browser: Debian's headless chromium (through its own
+ * chromedriver, so Selenium downloads nothing) against two Payara Micro nodes in development mode that share
+ * one Redis. The page is served by node A and connects to it; the test publishes over REST through A, or
+ * through B while A is down. Screenshots go to {@code target/browser/}.
+ */
+class BrowserIT {
+
+    private static final Path SHOTS = Path.of("target", "browser");
+    private static final Duration LIVE = Duration.ofSeconds(15);
+
+    private static RedisServer redis;
+    private static HeraldNode a;
+    private static HeraldNode b;
+    private static ChromeDriverService chromedriver;
+    private static WebDriver browser;
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeAll
+    static void start() throws IOException {
+        redis = RedisServer.start();
+        a = HeraldNode.createInDevelopmentMode("browser-A", redis.uri());
+        b = HeraldNode.createInDevelopmentMode("browser-B", redis.uri());
+        bootAll(a, b);
+        Files.createDirectories(SHOTS);
+        chromedriver = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver")))
+                .usingAnyFreePort()
+                .build();
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))
+                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--disable-domain-reliability", "--no-first-run", "--no-pings", "--window-size=1280,900");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        browser = new ChromeDriver(chromedriver, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (chromedriver != null) {
+            chromedriver.stop();
+        }
+        Stream.of(a, b).filter(node -> node != null).forEach(HeraldNode::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** A scenario that stopped node A and then failed leaves it down: the next one gets it back. */
+    @BeforeEach
+    void nodesRunning() {
+        bootAll(Stream.of(a, b).filter(node -> !node.isRunning()).toArray(HeraldNode[]::new));
+        browser.manage().window().setSize(new Dimension(1280, 900));
+    }
+
+    /** Scripts that break under the page's Content-Security-Policy, or throw, show up in the console. */
+    @AfterEach
+    void noScriptErrors() {
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage)
+                .filter(message -> message.contains("Content Security Policy") || message.contains("Uncaught"))
+                .toList();
+        assertEquals(List.of(), errors, "errors in the browser console");
+    }
+
+    @Test
+    void aNotificationPublishedOverRestAppearsOnThePageWithinTwoSeconds() {
+        openPage("ann");
+        long start = System.nanoTime();
+        publish(a, "ann", "Server rebooted");
+        awaitPage(Duration.ofSeconds(2), "the notification is on the page", () -> titles().equals(List.of("Server rebooted")));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        System.out.println("BrowserIT: published to shown in " + took.toMillis() + " ms");
+        assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, "shown after " + took.toMillis() + " ms");
+        publish(a, "ann", "Disk 91% full");
+        awaitPage(Duration.ofSeconds(2), "the second notification is on top", () -> titles().size() == 2);
+        screenshot("demo.png");
+    }
+
+    @Test
+    void afterTheServerDropsTheSocketThePageCatchesUpByItselfInOrderAndOnce() {
+        openPage("bob");
+        publish(a, "bob", "n1");
+        awaitPage(Duration.ofSeconds(5), "n1 is on the page", () -> titles().equals(List.of("n1")));
+
+        a.terminate(); // SIGTERM: the node closes the page's sockets with 1001 and exits
+        awaitPage(Duration.ofSeconds(15), "the page shows it lost the connection", () -> !"live".equals(status()));
+        for (int n = 2; n <= 6; n++) {
+            publish(b, "bob", "n" + n);
+        }
+        assertEquals(List.of("n1"), titles(), "nothing can arrive while the page's node is down");
+        screenshot("demo-reconnecting.png");
+
+        a.start(); // same port, a new development key: the page must fetch a fresh token by itself
+        List<String> all = IntStream.rangeClosed(1, 6).mapToObj(n -> "n" + (7 - n)).toList();
+        awaitPage(Duration.ofSeconds(45), "the page reconnected and caught up", () -> titles().equals(all));
+        // the broadcast stream backs off on its own: its next attempt may still be up to maxDelay (20 s) away
+        awaitPage(Duration.ofSeconds(30), "both of the page's streams are live again", () -> "live".equals(status()));
+        publish(a, "bob", "n7");
+        awaitPage(Duration.ofSeconds(5), "n7 arrives live", () -> titles().size() == 7);
+        assertEquals("n7", titles().get(0));
+        List<String> ids = ids();
+        assertEquals(ids.size(), new HashSet<>(ids).size(), "every id once: " + ids);
+    }
+
+    @Test
+    void theUnreadBadgeCountsLiveNotificationsAndClearsWhenMarkedReadOrWhenTheListIsFocused() {
+        openPage("carol");
+        assertEquals(false, browser.findElement(By.id("unread")).isDisplayed(), "no badge before anything arrived");
+        for (int n = 1; n <= 3; n++) {
+            publish(a, "carol", "c" + n);
+        }
+        awaitPage(Duration.ofSeconds(5), "the badge says 3", () -> "3".equals(badge()));
+        assertEquals(3, browser.findElements(By.cssSelector("#list li.unread")).size());
+
+        browser.findElement(By.id("mark-read")).click();
+        awaitPage(Duration.ofSeconds(2), "the badge is gone", () -> badge() == null);
+        assertEquals(0, browser.findElements(By.cssSelector("#list li.unread")).size(), "no item left marked unread");
+
+        publish(a, "carol", "c4");
+        awaitPage(Duration.ofSeconds(5), "the badge counts again from 1", () -> "1".equals(badge()));
+        browser.findElement(By.id("list")).click(); // reading the list focuses it
+        awaitPage(Duration.ofSeconds(2), "the badge is gone again", () -> badge() == null);
+    }
+
+    @Test
+    void openingAUserShowsTheirHistoryNewestFirstAsAlreadyRead() {
+        publish(a, "dora", "stored 1");
+        publish(b, "dora", "stored 2");
+        openPage("dora");
+        awaitPage(Duration.ofSeconds(5), "the history is shown", () -> titles().equals(List.of("stored 2", "stored 1")));
+        assertEquals(null, badge(), "history is not unread");
+        publish(a, "dora", "live 3");
+        awaitPage(Duration.ofSeconds(5), "live 3 follows the history", () -> titles().equals(List.of("live 3", "stored 2", "stored 1")));
+    }
+
+    @Test
+    void theFormPublishesToTheUserAndToEveryoneAndThePageFitsAPhone() {
+        openPage("erin");
+        browser.findElement(By.id("title")).clear();
+        browser.findElement(By.id("title")).sendKeys("From the form");
+        browser.findElement(By.cssSelector("#publish button[type=submit]")).click();
+        awaitPage(Duration.ofSeconds(5), "the form's notification arrives", () -> titles().equals(List.of("From the form")));
+
+        browser.findElement(By.cssSelector("input[name=audience][value=everyone]")).click();
+        browser.findElement(By.id("title")).clear();
+        browser.findElement(By.id("title")).sendKeys("To everyone");
+        browser.findElement(By.cssSelector("#publish button[type=submit]")).click();
+        awaitPage(Duration.ofSeconds(5), "the broadcast arrives, tagged", () -> browser.findElements(
+                By.cssSelector("#list li[data-stream=broadcast] .tag")).size() == 1);
+        assertEquals(List.of("To everyone", "From the form"), titles());
+        assertTrue(browser.findElement(By.id("sent")).getText().contains("to everyone"), browser.findElement(By.id("sent")).getText());
+
+        browser.manage().window().setSize(new Dimension(375, 812));
+        awaitPage(Duration.ofSeconds(2), "the phone-sized window applies", () -> script("return window.innerWidth") instanceof Long w && w <= 400);
+        Object overflow = script("return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assertEquals(0L, overflow, "px the page scrolls sideways on a 375 px screen");
+        screenshot("demo-phone.png");
+    }
+
+    @Test
+    void theFilesAreServedWithTheirTypesAPolicyAndRevalidation() throws Exception {
+        HttpResponse<String> page = get("", null);
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"), page.headers().toString());
+        String policy = page.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(policy.contains("default-src 'self'") && !policy.contains("unsafe-inline"), policy);
+        assertTrue(page.body().contains("<script type=\"module\" src=\"demo.js\">"), "the page loads its script as a file");
+
+        HttpResponse<String> module = get("herald.js", null);
+        assertEquals("text/javascript;charset=utf-8", module.headers().firstValue("Content-Type").orElse(""));
+        String etag = module.headers().firstValue("ETag").orElseThrow();
+        assertEquals(304, get("herald.js", etag).statusCode(), "an unchanged file is not sent again");
+        for (String file : List.of("index.html", "herald-react.js", "demo.js", "demo.css", "favicon.svg")) {
+            assertEquals(200, get(file, null).statusCode(), file);
+        }
+        assertEquals(404, get("no-such-file.js", null).statusCode(), "other paths still reach JAX-RS");
+        assertEquals(405, get("notify", null).statusCode(), "REST routes are untouched");
+    }
+
+    private static void openPage(String user) {
+        browser.get(a.http("?user=" + user).toString());
+        awaitPage(LIVE, user + "'s page is live", () -> "live".equals(status()));
+    }
+
+    private static String status() {
+        return browser.findElement(By.id("status")).getAttribute("data-status");
+    }
+
+    /** The badge's number, or null while it is hidden. */
+    private static String badge() {
+        var badge = browser.findElement(By.id("unread"));
+        return badge.isDisplayed() ? badge.getText() : null;
+    }
+
+    /** The titles in the list, top (newest) first. */
+    @SuppressWarnings("unchecked")
+    private static List<String> titles() {
+        return (List<String>) script("return [...document.querySelectorAll('#list li .title')].map(e => e.textContent)");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ids() {
+        return (List<String>) script("return [...document.querySelectorAll('#list li')].map(e => e.dataset.stream + ':' + e.dataset.id)");
+    }
+
+    private static Object script(String javascript) {
+        return ((JavascriptExecutor) browser).executeScript(javascript);
+    }
+
+    private static void awaitPage(Duration timeout, String what, java.util.function.BooleanSupplier condition) {
+        Function<WebDriver, Boolean> check = driver -> condition.getAsBoolean();
+        new WebDriverWait(browser, timeout, Duration.ofMillis(50))
+                .withMessage(() -> what + "; the page shows " + titles() + ", status " + status())
+                .until(check);
+    }
+
+    private static void screenshot(String name) {
+        try {
+            Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Publishes {@code {"title": …}} to the user through {@code node}, with that node's own development token. */
+    private static String publish(HeraldNode node, String user, String title) {
+        String token = send(HttpRequest.newBuilder(node.http("dev/token?user=test-publisher&groups=publisher"))
+                .header("Accept", "text/plain")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), 200);
+        String accepted = send(HttpRequest.newBuilder(node.http("notify/" + user))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.createObjectBuilder().add("title", title)
+                        .add("message", "published by BrowserIT").build().toString())).build(), 202);
+        return Json.createReader(new StringReader(accepted)).readObject().getString("id");
+    }
+
+    private static String send(HttpRequest request, int expected) {
+        try {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(expected, response.statusCode(), request.uri() + " answered " + response.body());
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(a.http(path).toString())).GET();
+        if (ifNoneMatch != null) {
+            request.header("If-None-Match", ifNoneMatch);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void bootAll(HeraldNode... nodes) {
+        CompletableFuture.allOf(Stream.of(nodes)
+                .map(node -> CompletableFuture.runAsync(node::start, task -> new Thread(task, "boot-" + node.name()).start()))
+                .toArray(CompletableFuture[]::new)).join();
+    }
+}
