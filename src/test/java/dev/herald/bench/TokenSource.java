@@ -28,9 +28,12 @@ public interface TokenSource {
     TokenSource NONE = new TokenSource() {
     };
 
-    /** A publisher token on every publish, and each user's own token as {@code ?token=} on its socket. */
+    /**
+     * A publisher token on every publish, and each user's own token as {@code ?token=} on its socket; valid for
+     * 4 hours, so a whole benchmark (runs of every scenario take most of an hour) never meets an expired token.
+     */
     TokenSource TEST_KEY = new TokenSource() {
-        private final String publisher = dev.herald.testing.TestTokens.token("bench-publisher", "publisher");
+        private final String publisher = token("bench-publisher");
         private final java.util.concurrent.ConcurrentMap<String, String> users = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
@@ -40,8 +43,12 @@ public interface TokenSource {
 
         @Override
         public Map<String, String> socketQuery(String userId) {
-            return Map.of("token", users.computeIfAbsent(userId == null ? "bench-listener" : userId,
-                    dev.herald.testing.TestTokens::token));
+            return Map.of("token", users.computeIfAbsent(userId == null ? "bench-listener" : userId, this::token));
+        }
+
+        /** A token in the publisher group (which the sockets' tokens need not be, but may). */
+        private String token(String user) {
+            return dev.herald.testing.TestTokens.with(user, claims -> claims.setExpirationTimeMinutesInTheFuture(240));
         }
     };
 }

@@ -35,9 +35,9 @@
  *     must arrive, once, in order.</li>
  * <li>{@code slow} (issue 4): {@code slow.users}=1000 at {@code slow.rate}=500/s for {@code slow.seconds}=20, run
  *     twice: all reading, then with {@code slow.slowClients}=10 that stop reading. So that a stopped client
- *     actually fills its buffers within the run, in the second run the slow-designated users also get
- *     {@code slow.floodRate}=20/s each of {@code slow.floodBytes}=60000-byte notifications (the baseline is the
- *     plain traffic alone, so whatever stalled clients cost the server shows in the others' latency). Reports the others' p50/p99 in both runs and the change, the 4429 closes (server
+ *     actually fills its buffers within the run, the slow-designated users also get {@code slow.floodRate}=20/s
+ *     each of {@code slow.floodBytes}=60000-byte notifications in BOTH runs (the server's work is the same; only
+ *     the reading differs). Reports the others' p50/p99 in both runs and the change, the 4429 closes (server
  *     metric, and close codes the slow clients see once they read again), /health/live every second, and two
  *     jcmd Thread.print dumps: a thread in a socket-write frame in both is "stuck".</li>
  * </ul>
