@@ -219,8 +219,8 @@ public class NotificationResource {
         List<Broker.Publication> valid = items.stream().map(Batch.Item::publication).filter(Objects::nonNull).toList();
         Iterator<Notification> published = publish(caller, valid).iterator();
         List<ItemResult> results = items.stream()
-                .map(item -> item.publication() == null ? new ItemResult(item.status(), null, item.detail())
-                        : new ItemResult(202, published.next().id().toString(), null))
+                .map(item -> new ItemResult(item.status(),
+                        item.publication() == null ? null : published.next().id().toString(), item.detail()))
                 .toList();
         int rejected = items.size() - valid.size();
         return Response.status(rejected == 0 ? 202 : 207).entity(new BatchAccepted(valid.size(), rejected, results)).build();

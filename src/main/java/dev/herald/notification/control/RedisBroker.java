@@ -2,7 +2,6 @@ package dev.herald.notification.control;
 
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
-import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
