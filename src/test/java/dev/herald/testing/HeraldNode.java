@@ -38,7 +38,8 @@ public final class HeraldNode implements AutoCloseable {
 
     private final ServerRuntime server;
     private final String name;
-    private final ServerRuntime.Ports ports;
+    /** Fixed once the node has booted (restarts reuse them); replaced only if the first boot finds one taken. */
+    private volatile ServerRuntime.Ports ports;
     private final Map<String, String> environment;
     private final Path log;
     private Path rootDir;
@@ -148,11 +149,35 @@ public final class HeraldNode implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
-    /** Starts the process and returns once {@code /health/ready} answers 200 (fails after {@link #BOOT_TIMEOUT}). */
+    /**
+     * Starts the process and returns once {@code /health/ready} answers 200 (fails after {@link #BOOT_TIMEOUT}).
+     * Until the node has booted once, a port some other process took meanwhile means new ports and another try.
+     */
     public synchronized void start() {
         if (isRunning()) {
             throw new IllegalStateException(name + " is still running");
         }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                boot();
+                return;
+            } catch (PortTaken e) {
+                if (bootTime != null || attempt == 3) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+                ports = ServerRuntime.Ports.free();
+            }
+        }
+    }
+
+    /** The server exited at boot because a port was in use (Payara Micro exits with 0 then). */
+    private static final class PortTaken extends RuntimeException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private void boot() {
         // A fresh runtime directory each time: in a reused one Payara Micro first deploys the application it
         // finds there, then undeploys and redeploys it for --deploy (twice the boot time, and 404s meanwhile).
         if (rootDir != null) {
@@ -177,7 +202,9 @@ public final class HeraldNode implements AutoCloseable {
         server.environment(builder.environment(), rootDir);
         builder.environment().putAll(environment);
         starts++;
+        long logStart;
         try {
+            logStart = Files.exists(log) ? Files.size(log) : 0;
             Files.writeString(log, "\n===== " + Instant.now() + " start #" + starts + " of " + name + " on " + server + " " + ports
                     + " with " + environment + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             process = builder.start();
@@ -188,7 +215,15 @@ public final class HeraldNode implements AutoCloseable {
         Instant deadline = started.plus(BOOT_TIMEOUT);
         while (readyStatus() != 200) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " while booting; see " + log);
+                String output = logSince(logStart);
+                String message = name + " exited with " + process.exitValue() + " while booting; see " + log
+                        + "; its errors:\n" + output.lines()
+                        .filter(line -> line.contains("SEVERE") || line.contains("ERROR") || line.contains("Exception"))
+                        .limit(10).collect(java.util.stream.Collectors.joining("\n"));
+                if (output.contains("Address already in use")) {
+                    throw new PortTaken(message);
+                }
+                throw new IllegalStateException(message);
             }
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException(name + " was not ready within " + BOOT_TIMEOUT + "; see " + log);
@@ -197,6 +232,15 @@ public final class HeraldNode implements AutoCloseable {
         }
         bootTime = Duration.between(started, Instant.now());
         available = true;
+    }
+
+    private String logSince(long offset) {
+        try (var in = Files.newInputStream(log)) {
+            in.skipNBytes(offset);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
     }
 
     /** The status {@code GET /health/ready} answers, or -1 when the node cannot be reached within 3 s. */

@@ -206,13 +206,19 @@ public final class RedisServer implements AutoCloseable {
         file.delete();
     }
 
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
      * A free port below Linux's ephemeral range (32768+): outgoing connections never take it, so a
-     * killed redis-server can be restarted on the same port.
+     * killed redis-server can be restarted on the same port. Never the same port twice in one test JVM: one
+     * handed out but not bound yet (a node still booting) must not be handed out again.
      */
     public static int freePort() throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12000);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return socket.getLocalPort();
             } catch (IOException taken) {
