@@ -49,6 +49,9 @@ public final class Outbox {
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
     private volatile Instant expiresAt = Instant.MAX;
+    /** Tells apart outboxes that expire at the same instant (SessionRegistry keeps them ordered by expiry). */
+    final long serial = SERIALS.incrementAndGet();
+    private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
     private volatile long lastActivityNanos = System.nanoTime();
     private int holds = 1;
     private boolean sending;
@@ -86,7 +89,10 @@ public final class Outbox {
         return stream;
     }
 
-    /** When the session's token expires: the session is closed with {@link #TOKEN_EXPIRED} then. */
+    /**
+     * When the session's token expires: the session is closed with {@link #TOKEN_EXPIRED} then. Set before the
+     * outbox is registered: the registry orders its outboxes by it.
+     */
     public void expireAt(Instant instant) {
         expiresAt = instant;
     }

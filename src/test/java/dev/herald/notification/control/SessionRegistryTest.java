@@ -177,4 +177,26 @@ class SessionRegistryTest {
         registry.sweep(java.time.Instant.now(), System.nanoTime() + Duration.ofSeconds(61).toNanos());
         assertEquals(Outbox.GOING_AWAY, idle.closeCode);
     }
+
+    @Test
+    void theSweepClosesEachSessionWhenItsOwnTokenExpiresAndForgetsClosedOnes() {
+        start(new MemoryBroker(100));
+        java.time.Instant now = java.time.Instant.now();
+        RecordingPeer later = new RecordingPeer(true);
+        RecordingPeer soon = new RecordingPeer(true);
+        RecordingPeer sameInstant = new RecordingPeer(true);
+        RecordingPeer gone = new RecordingPeer(true);
+        registry.open(Stream.user("later"), null, later, OutboxTest.frames(10), now.plusSeconds(20));
+        registry.open(Stream.user("soon"), null, soon, OutboxTest.frames(10), now.plusSeconds(10));
+        registry.open(Stream.user("same"), null, sameInstant, OutboxTest.frames(10), now.plusSeconds(10));
+        registry.unregister(registry.open(Stream.user("gone"), null, gone, OutboxTest.frames(10), now.plusSeconds(5)));
+
+        registry.sweep(now.plusSeconds(9), System.nanoTime());
+        assertEquals(List.of(0, 0, 0), List.of(later.closeCode, soon.closeCode, sameInstant.closeCode));
+        registry.sweep(now.plusSeconds(11), System.nanoTime());
+        assertEquals(List.of(0, Outbox.TOKEN_EXPIRED, Outbox.TOKEN_EXPIRED), List.of(later.closeCode, soon.closeCode, sameInstant.closeCode));
+        registry.sweep(now.plusSeconds(21), System.nanoTime());
+        assertEquals(Outbox.TOKEN_EXPIRED, later.closeCode);
+        assertEquals(0, gone.closeCode, "a session unregistered before its token expired is not closed again");
+    }
 }
