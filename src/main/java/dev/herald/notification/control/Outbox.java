@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -28,6 +29,8 @@ public final class Outbox {
     public static final int TRY_AGAIN_LATER = 1013;
     public static final int GOING_AWAY = 1001;
     public static final int TOKEN_EXPIRED = 4401;
+
+    private static final AtomicLong SERIALS = new AtomicLong();
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
     public interface Peer {
@@ -51,7 +54,6 @@ public final class Outbox {
     private volatile Instant expiresAt = Instant.MAX;
     /** Tells apart outboxes that expire at the same instant (SessionRegistry keeps them ordered by expiry). */
     final long serial = SERIALS.incrementAndGet();
-    private static final java.util.concurrent.atomic.AtomicLong SERIALS = new java.util.concurrent.atomic.AtomicLong();
     private volatile long lastActivityNanos = System.nanoTime();
     private int holds = 1;
     private boolean sending;
