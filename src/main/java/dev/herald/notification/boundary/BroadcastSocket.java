@@ -12,33 +12,39 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
-/** Every broadcast notification ({@code POST /notify}); {@code ?since=<id>} works here too. */
+/**
+ * Every broadcast notification ({@code POST /notify}); {@code ?since=<id>} works here too. One instance
+ * per connection (the container's default), holding that connection's {@link SocketPeer}.
+ */
 @Dependent // a bean-defining annotation: Open Liberty injects into endpoints with a custom configurator only then
 @ServerEndpoint(value = "/ws/notifications", configurator = HandshakeConfigurator.class,
         subprotocols = HandshakeTokens.SUBPROTOCOL)
 public class BroadcastSocket {
 
     @Inject
-    SocketSessions sessions;
+    Sockets sockets;
+
+    private volatile SocketPeer peer;
 
     @OnOpen
     public void open(Session session) {
-        sessions.open(session, null);
+        peer = sockets.open(session, null);
     }
 
-    /** Clients have nothing to say: what they send is counted against herald.websocket.max-frame-bytes and dropped. */
     @OnMessage
-    public void message(Session session, String part, boolean last) {
-        sessions.received(session, part.length(), last);
+    public void message(String part, boolean last) {
+        peer.received(part.length(), last);
     }
 
     @OnClose
-    public void close(Session session, CloseReason reason) {
-        sessions.closed(session, reason);
+    public void close(CloseReason reason) {
+        sockets.closed(peer, reason);
     }
 
     @OnError
-    public void error(Session session, Throwable error) {
-        sessions.failed(session, error);
+    public void error(Throwable error) {
+        if (peer != null) {
+            peer.failed(error);
+        }
     }
 }

@@ -13,33 +13,39 @@ import jakarta.websocket.Session;
 import jakarta.websocket.server.PathParam;
 import jakarta.websocket.server.ServerEndpoint;
 
-/** Every notification for one user; {@code ?since=<id>} first replays what was stored after that id. */
+/**
+ * Every notification for one user; {@code ?since=<id>} first replays what was stored after that id. One instance
+ * per connection (the container's default), holding that connection's {@link SocketPeer}.
+ */
 @Dependent // a bean-defining annotation: Open Liberty injects into endpoints with a custom configurator only then
 @ServerEndpoint(value = "/ws/notifications/{userId}", configurator = HandshakeConfigurator.class,
         subprotocols = HandshakeTokens.SUBPROTOCOL)
 public class UserSocket {
 
     @Inject
-    SocketSessions sessions;
+    Sockets sockets;
+
+    private volatile SocketPeer peer;
 
     @OnOpen
     public void open(Session session, @PathParam("userId") String userId) {
-        sessions.open(session, userId);
+        peer = sockets.open(session, userId);
     }
 
-    /** Clients have nothing to say: what they send is counted against herald.websocket.max-frame-bytes and dropped. */
     @OnMessage
-    public void message(Session session, String part, boolean last) {
-        sessions.received(session, part.length(), last);
+    public void message(String part, boolean last) {
+        peer.received(part.length(), last);
     }
 
     @OnClose
-    public void close(Session session, CloseReason reason) {
-        sessions.closed(session, reason);
+    public void close(CloseReason reason) {
+        sockets.closed(peer, reason);
     }
 
     @OnError
-    public void error(Session session, Throwable error) {
-        sessions.failed(session, error);
+    public void error(Throwable error) {
+        if (peer != null) {
+            peer.failed(error);
+        }
     }
 }

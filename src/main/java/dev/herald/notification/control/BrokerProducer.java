@@ -1,10 +1,5 @@
 package dev.herald.notification.control;
 
-import jakarta.annotation.Resource;
-import jakarta.enterprise.concurrent.ManagedExecutorDefinition;
-import jakarta.enterprise.concurrent.ManagedExecutorService;
-import jakarta.enterprise.concurrent.ManagedExecutors;
-import jakarta.enterprise.concurrent.ManagedTask;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -12,21 +7,14 @@ import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLSocketFactory;
-import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/**
- * Chooses the engine named by {@code herald.broker}: one broker per node, closed on undeploy. Herald's
- * threads (the Redis subscriber, catch-ups, closes) come from its own managed executor, so the
- * subscriber never competes with other applications for the server's default pool.
- */
+/** Chooses the engine named by {@code herald.broker}: one broker per node, closed on undeploy. */
 @ApplicationScoped
-@ManagedExecutorDefinition(name = BrokerProducer.EXECUTOR, maxAsync = 16)
 public class BrokerProducer {
-
-    public static final String EXECUTOR = "java:app/concurrent/herald";
 
     private static final System.Logger LOG = System.getLogger(BrokerProducer.class.getName());
 
@@ -54,8 +42,8 @@ public class BrokerProducer {
     @ConfigProperty(name = "herald.history.size")
     int historySize;
 
-    @Resource(lookup = EXECUTOR)
-    ManagedExecutorService executor;
+    @Inject
+    HeraldThreads threads;
 
     @Produces
     @ApplicationScoped
@@ -63,23 +51,22 @@ public class BrokerProducer {
         if (historySize < 1) {
             throw new IllegalStateException("herald.history.size must be at least 1, not " + historySize);
         }
-        return switch (engine.strip().toLowerCase(java.util.Locale.ROOT)) {
+        return switch (engine.strip().toLowerCase(Locale.ROOT)) {
             case "memory" -> {
                 LOG.log(Level.INFO, "Broker: memory (single node; history is lost on restart)");
                 yield new MemoryBroker(historySize);
             }
             case "redis" -> {
                 LOG.log(Level.INFO, "Broker: redis at {0}:{1}", redisUri.getHost(), String.valueOf(redisUri.getPort()));
-                // The subscriber holds its thread for the life of the application: say so to the container.
-                yield new RedisBroker(redisUri, subscriberUri.orElse(redisUri), tls(), historySize, task -> executor.execute(
-                        ManagedExecutors.managedTask(task, Map.of(ManagedTask.LONGRUNNING_HINT, "true"), null)));
+                yield new RedisBroker(new RedisClients(redisUri, subscriberUri.orElse(redisUri), tls()), historySize,
+                        threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };
     }
 
     private SSLSocketFactory tls() {
-        return truststore.map(path -> RedisBroker.trusting(Path.of(path), truststorePassword.map(String::toCharArray).orElse(null)))
+        return truststore.map(path -> RedisClients.trusting(Path.of(path), truststorePassword.map(String::toCharArray).orElse(null)))
                 .orElse(null);
     }
 

@@ -1,8 +1,10 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,13 +25,6 @@ import java.util.function.Consumer;
  */
 public final class Outbox {
 
-    /** Close codes a client sees (documented in README). */
-    public static final int SLOW_CONSUMER = 4429;
-    public static final int HISTORY_GAP = 4410;
-    public static final int TRY_AGAIN_LATER = 1013;
-    public static final int GOING_AWAY = 1001;
-    public static final int TOKEN_EXPIRED = 4401;
-
     private static final AtomicLong SERIALS = new AtomicLong();
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
@@ -38,7 +33,7 @@ public final class Outbox {
         void send(Notification notification, Consumer<Throwable> done);
 
         /** Closes the connection with a code and a reason; must not block. */
-        void close(int code, String reason);
+        void close(CloseCode code, String reason);
     }
 
     private final Stream stream;
@@ -51,8 +46,8 @@ public final class Outbox {
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private final List<Notification> held = new ArrayList<>();
     private NotificationId lastId;
-    private volatile Instant expiresAt = Instant.MAX;
-    /** Tells apart outboxes that expire at the same instant (SessionRegistry keeps them ordered by expiry). */
+    private final Instant expiresAt;
+    /** Tells apart outboxes that expire at the same instant ({@link Outboxes} keeps them ordered by expiry). */
     final long serial = SERIALS.incrementAndGet();
     private volatile long lastActivityNanos = System.nanoTime();
     private int holds = 1;
@@ -72,33 +67,28 @@ public final class Outbox {
     /**
      * Starts held: nothing is sent before the first {@link #release(List)}.
      *
-     * @param sender runs the sending: whoever delivers (the broker's subscriber thread) only queues
+     * @param expiresAt when the session's token expires: the session is closed with {@link CloseCode#TOKEN_EXPIRED} then
+     * @param sender    runs the sending: whoever delivers (the broker's subscriber thread) only queues
      */
-    public Outbox(Stream stream, NotificationId after, Peer peer, Limits limits, Executor sender) {
+    public Outbox(Stream stream, NotificationId after, Instant expiresAt, Peer peer, Limits limits, Executor sender) {
         this.stream = stream;
         this.lastId = after;
+        this.expiresAt = expiresAt;
         this.peer = peer;
         this.limits = limits;
         this.sender = sender;
     }
 
-    /** Sends on the thread that delivers or releases. */
-    public Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
-        this(stream, after, peer, limits, Runnable::run);
+    /** Never expires; sends on the thread that delivers or releases. */
+    Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
+        this(stream, after, Instant.MAX, peer, limits, Runnable::run);
     }
 
     public Stream stream() {
         return stream;
     }
 
-    /**
-     * When the session's token expires: the session is closed with {@link #TOKEN_EXPIRED} then. Set before the
-     * outbox is registered: the registry orders its outboxes by it.
-     */
-    public void expireAt(Instant instant) {
-        expiresAt = instant;
-    }
-
+    /** Fixed for the outbox's life: {@link Outboxes} orders its outboxes by it. */
     public Instant expiresAt() {
         return expiresAt;
     }
@@ -109,7 +99,7 @@ public final class Outbox {
     }
 
     /** True when nothing was sent to or received from the client for {@code timeout}. */
-    public boolean idleLongerThan(java.time.Duration timeout, long nowNanos) {
+    public boolean idleLongerThan(Duration timeout, long nowNanos) {
         return nowNanos - lastActivityNanos > timeout.toNanos();
     }
 
@@ -196,7 +186,7 @@ public final class Outbox {
 
     private void overflow() {
         // not lastId: that is the newest id queued, not the newest the client received
-        close(SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=<the last id received>");
+        close(CloseCode.SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=<the last id received>");
     }
 
     private void startDrain() {
@@ -230,7 +220,7 @@ public final class Outbox {
             AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
             peer.send(next, failure -> {
                 if (failure != null) {
-                    close(1011, "send failed");
+                    close(CloseCode.ERROR, "send failed");
                     return;
                 }
                 if (state.getAndSet(1) == 2) {
@@ -244,7 +234,7 @@ public final class Outbox {
     }
 
     /** Closes the session and drops whatever is queued; later calls do nothing. */
-    public void close(int code, String reason) {
+    public void close(CloseCode code, String reason) {
         synchronized (this) {
             if (closed) {
                 return;

@@ -3,53 +3,33 @@ package dev.herald.notification.control;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
-import java.lang.System.Logger.Level;
-import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
-import redis.clients.jedis.HostAndPort;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.CommandObjects;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.JedisPubSub;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.resps.StreamEntry;
-import redis.clients.jedis.util.JedisURIHelper;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 /**
  * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:<name>}, trimmed to exactly
  * the history size) and a pub/sub channel ({@code herald:live:<name>}); one Lua script appends and
- * publishes, so history and live agree on the id and on the order. One subscriber connection per node
- * pattern-subscribes to every channel and reconnects with backoff when it loses Redis.
+ * publishes, so history and live agree on the id and on the order. Live delivery comes from
+ * {@link RedisSubscriber}; the connections from {@link RedisClients}.
  */
 final class RedisBroker implements Broker {
 
-    private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
     private static final String KEY_PREFIX = "herald:stream:";
     private static final String CHANNEL_PREFIX = "herald:live:";
     private static final String ENTRY_FIELD = "p";
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    private static final Duration PING_INTERVAL = Duration.ofSeconds(1);
-    private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
     /**
      * Appends, trims and publishes a list of notifications as one step: {@code <id> <payload>} on each one's
@@ -107,74 +87,19 @@ final class RedisBroker implements Broker {
             redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
             return wait""");
 
+    private static final CommandObjects COMMANDS = new CommandObjects();
+
     private final int historySize;
-    private final Executor executor;
-    private final HostAndPort address;
-    private final JedisClientConfig clientConfig;
+    private final RedisClients clients;
     private final JedisPooled pool;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Subscription subscription;
-    private volatile boolean subscriberRunning;
+    private final RedisSubscriber subscriber;
 
-    /**
-     * @param uri           publishing and reading: {@code redis://[user:password@]host:port[/db]}, {@code rediss://} for TLS
-     * @param subscriberUri the subscriber's connection, possibly another Redis user with only pub/sub rights
-     * @param tls           the socket factory for {@code rediss://} (a custom trust store), or null for the JVM's default
-     */
-    RedisBroker(URI uri, URI subscriberUri, SSLSocketFactory tls, int historySize, Executor executor) {
+    /** @param longRunning runs the subscriber loop and its watchdog, each for the life of the application */
+    RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
         this.historySize = historySize;
-        this.executor = executor;
-        this.address = JedisURIHelper.getHostAndPort(checked(subscriberUri));
-        this.clientConfig = clientConfig(subscriberUri, tls, "herald-subscriber");
-        GenericObjectPoolConfig<Connection> poolConfig = new GenericObjectPoolConfig<>();
-        poolConfig.setMaxTotal(64);
-        poolConfig.setMaxIdle(64);
-        poolConfig.setMaxWait(Duration.ofSeconds(2));
-        // A connection left from before a Redis restart fails only once a command was written to it, and then
-        // nobody can tell whether that command ran (a 504, not a 503): PING it when it is taken instead.
-        poolConfig.setTestOnBorrow(true);
-        this.pool = new JedisPooled(JedisURIHelper.getHostAndPort(checked(uri)), clientConfig(uri, tls, "herald"), poolConfig);
-    }
-
-    RedisBroker(URI uri, int historySize, Executor executor) {
-        this(uri, uri, null, historySize, executor);
-    }
-
-    /** A TLS socket factory trusting the certificates in a trust store (PKCS12 or JKS) instead of the JVM's. */
-    static SSLSocketFactory trusting(Path truststore, char[] password) {
-        try (InputStream in = Files.newInputStream(truststore)) {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(in, password);
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context.getSocketFactory();
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("herald.redis.truststore cannot be used: " + e.getMessage(), e);
-        }
-    }
-
-    private static URI checked(URI uri) {
-        if (!JedisURIHelper.isValid(uri)) {
-            throw new IllegalArgumentException("a Redis URI looks like redis://[user:password@]host:port[/db] or rediss://…");
-        }
-        return uri;
-    }
-
-    private static JedisClientConfig clientConfig(URI uri, SSLSocketFactory tls, String clientName) {
-        DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder()
-                .user(JedisURIHelper.getUser(uri))
-                .password(JedisURIHelper.getPassword(uri))
-                .database(JedisURIHelper.getDBIndex(uri))
-                .ssl(JedisURIHelper.isRedisSSLScheme(uri))
-                .connectionTimeoutMillis(2000)
-                .socketTimeoutMillis(2000)
-                .clientName(clientName);
-        if (tls != null) {
-            builder.sslSocketFactory(tls);
-        }
-        return builder.build();
+        this.clients = clients;
+        this.pool = clients.pool();
+        this.subscriber = new RedisSubscriber(CHANNEL_PREFIX, clients::subscriberConnection, longRunning);
     }
 
     @Override
@@ -186,15 +111,7 @@ final class RedisBroker implements Broker {
             keys.add(KEY_PREFIX + publication.stream().name());
             args.add(publication.payload().json());
         }
-        List<?> ids;
-        try {
-            ids = (List<?>) call(PUBLISH, keys, args);
-        } catch (BrokerUnavailableException e) {
-            if (e.getCause() instanceof JedisException cause && mayHaveReachedRedis(cause)) {
-                throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + cause.getMessage(), cause);
-            }
-            throw e;
-        }
+        List<?> ids = (List<?>) callOnce(PUBLISH, keys, args);
         List<Notification> published = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             Publication publication = publications.get(i);
@@ -204,14 +121,29 @@ final class RedisBroker implements Broker {
     }
 
     /**
-     * False only when no connection was had at all (connecting failed, or none was free in the pool): then the
-     * script was never sent. A read that timed out or a connection that broke while waiting for the answer
-     * may have been executed all the same: a paused Redis runs the script when it resumes, a killed one may
-     * have appended it to its AOF before dying.
+     * Runs a script that must not be run twice, telling apart the two ways it can fail: before a connection was
+     * had (connecting failed, none free in the pool, the borrow-time PING unanswered) nothing was sent, and
+     * {@link BrokerUnavailableException} says retrying is safe. Once the script was written, a failure (a read
+     * that timed out, a connection that broke while waiting) leaves its outcome open: a paused Redis runs it when
+     * it resumes, a killed one may have appended it to its AOF before dying: {@link PublishOutcomeUnknownException}.
+     * Decided by where the failure happened, not by the wording of Jedis' messages.
      */
-    private static boolean mayHaveReachedRedis(JedisException e) {
-        String message = String.valueOf(e.getMessage());
-        return !(message.startsWith("Failed to connect") || message.startsWith("Could not get a resource from the pool"));
+    private Object callOnce(Script script, List<String> keys, List<String> args) {
+        Connection connection;
+        try {
+            connection = pool.getPool().getResource();
+        } catch (JedisException e) {
+            throw unavailable(e);
+        }
+        try (connection) {
+            try {
+                return connection.executeCommand(COMMANDS.evalsha(script.sha(), keys, args));
+            } catch (JedisNoScriptException e) {
+                return connection.executeCommand(COMMANDS.eval(script.source(), keys, args));
+            }
+        } catch (JedisException e) {
+            throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -272,157 +204,17 @@ final class RedisBroker implements Broker {
 
     @Override
     public void start(Listener listener) {
-        subscriberRunning = true;
-        executor.execute(() -> {
-            try {
-                subscribeUntilClosed(listener);
-            } finally {
-                subscriberRunning = false;
-            }
-        });
-        executor.execute(this::watchUntilClosed);
+        subscriber.start(listener);
     }
 
     @Override
     public boolean isAlive() {
-        return subscriberRunning || stopped.getCount() == 0;
-    }
-
-    /** The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. */
-    private void subscribeUntilClosed(Listener listener) {
-        Duration backoff = Duration.ofMillis(100);
-        while (stopped.getCount() > 0) {
-            Subscription current = null;
-            try (Jedis jedis = new Jedis(address, clientConfig)) {
-                current = new Subscription(listener, jedis);
-                subscription = current;
-                try {
-                    if (stopped.getCount() == 0) {
-                        return;
-                    }
-                    jedis.psubscribe(current, CHANNEL_PREFIX + "*");
-                } finally {
-                    subscription = null;
-                }
-                backoff = afterSubscription(current, backoff);
-            } catch (JedisException e) {
-                backoff = afterSubscription(current, backoff);
-                LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
-                        e.getMessage(), backoff.toMillis());
-            } catch (RuntimeException e) {
-                backoff = afterSubscription(current, backoff);
-                LOG.log(Level.ERROR, "Redis subscriber failed; reconnecting in " + backoff.toMillis() + " ms", e);
-            }
-            try {
-                if (stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-        }
-    }
-
-    /**
-     * The backoff starts over once a connection had subscribed: only consecutive failures to subscribe back
-     * off further. (A connection that subscribed and was later lost ends with an exception out of psubscribe;
-     * resetting only after a clean return left every later blip waiting the full 5 s.)
-     */
-    private static Duration afterSubscription(Subscription current, Duration backoff) {
-        return current != null && current.wasSubscribed ? Duration.ofMillis(100) : backoff;
-    }
-
-    /**
-     * A subscribed connection blocks in a read with no timeout, so a Redis that stops answering while
-     * the TCP connection stays up (paused, half-open) would never be noticed. Every second this pings
-     * the subscription; a connection silent for {@link #SILENCE_LIMIT} is dropped, which sends the
-     * subscriber loop into its reconnect-and-catch-up path.
-     */
-    private void watchUntilClosed() {
-        try {
-            while (!stopped.await(PING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
-                Subscription current = subscription;
-                if (current == null) {
-                    continue;
-                }
-                if (current.silentFor().compareTo(SILENCE_LIMIT) > 0) {
-                    LOG.log(Level.WARNING, "Redis subscriber heard nothing for {0} ms; dropping the connection",
-                            current.silentFor().toMillis());
-                    current.drop();
-                } else if (current.isSubscribed()) {
-                    current.pingQuietly();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** One connection's subscription; its callbacks run on the subscriber thread and must stay trivial. */
-    private static final class Subscription extends JedisPubSub {
-        private final Listener listener;
-        private final Jedis jedis;
-        private volatile long lastHeard = System.nanoTime();
-        volatile boolean wasSubscribed;
-
-        Subscription(Listener listener, Jedis jedis) {
-            this.listener = listener;
-            this.jedis = jedis;
-        }
-
-        Duration silentFor() {
-            return Duration.ofNanos(System.nanoTime() - lastHeard);
-        }
-
-        void pingQuietly() {
-            try {
-                ping();
-            } catch (JedisException e) {
-                LOG.log(Level.DEBUG, "Ping on the subscriber connection failed", e);
-            }
-        }
-
-        /** Closes the socket under the blocked subscriber thread, which then reconnects. */
-        void drop() {
-            try {
-                jedis.disconnect();
-            } catch (JedisException e) {
-                LOG.log(Level.DEBUG, "Dropping the subscriber connection failed", e);
-            }
-        }
-
-        @Override
-        public void onPSubscribe(String pattern, int subscribedChannels) {
-            lastHeard = System.nanoTime();
-            wasSubscribed = true;
-            LOG.log(Level.INFO, "Redis subscriber subscribed to {0}", pattern);
-            listener.subscribed();
-        }
-
-        @Override
-        public void onPong(String pattern) {
-            lastHeard = System.nanoTime();
-        }
-
-        @Override
-        public void onPMessage(String pattern, String channel, String message) {
-            lastHeard = System.nanoTime();
-            int space = message.indexOf(' ');
-            try {
-                Stream stream = Stream.named(channel.substring(CHANNEL_PREFIX.length()));
-                listener.deliver(Notification.of(stream, NotificationId.parse(message.substring(0, space)), message.substring(space + 1)));
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
-            }
-        }
+        return subscriber.isAlive();
     }
 
     @Override
     public boolean isReady() {
-        Subscription current = subscription;
-        if (current == null || !current.isSubscribed() || current.silentFor().compareTo(SILENCE_LIMIT) > 0) {
+        if (!subscriber.isSubscribed()) {
             return false;
         }
         try {
@@ -434,16 +226,8 @@ final class RedisBroker implements Broker {
 
     @Override
     public void close() {
-        stopped.countDown();
-        Subscription current = subscription;
-        if (current != null && current.isSubscribed()) {
-            try {
-                current.punsubscribe();
-            } catch (JedisConnectionException e) {
-                LOG.log(Level.DEBUG, "Subscriber connection already gone", e);
-            }
-        }
-        pool.close();
+        subscriber.close();
+        clients.close();
     }
 
     private record Script(String source, String sha) {
@@ -453,10 +237,9 @@ final class RedisBroker implements Broker {
 
         private static String sha1(String text) {
             try {
-                byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
-                        .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                return java.util.HexFormat.of().formatHex(digest);
-            } catch (java.security.NoSuchAlgorithmException e) {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(digest);
+            } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
         }

@@ -1,12 +1,13 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
 import java.time.Duration;
 
 /**
  * What Herald reports about itself. The MicroProfile Metrics implementation lives in one class
- * ({@code boundary.MicroProfileTelemetry}) so the WAR still deploys where MP Metrics is missing; there
+ * ({@code dev.herald.operations.boundary.MicroProfileTelemetry}) so the WAR still deploys where MP Metrics is missing; there
  * this interface's no-op bean ({@link None}) is used.
  */
 public interface Telemetry {
@@ -17,8 +18,11 @@ public interface Telemetry {
     /** A frame reached a socket (its write completed). */
     void delivered(Notification notification);
 
-    /** A session closed; {@code reason} is one of the documented low-cardinality reasons. */
-    void sessionClosed(String reason);
+    /** A session closed with this code. */
+    void sessionClosed(CloseCode code);
+
+    /** A handshake was refused because its user has as many sockets as allowed: counted as a close "limit". */
+    void refusedOverUserLimit();
 
     /** Live delivery was re-established after the subscriber lost Redis. */
     void resubscribed();
@@ -36,7 +40,11 @@ public interface Telemetry {
         }
 
         @Override
-        public void sessionClosed(String reason) {
+        public void sessionClosed(CloseCode code) {
+        }
+
+        @Override
+        public void refusedOverUserLimit() {
         }
 
         @Override

@@ -1,7 +1,8 @@
 package dev.herald.notification.entity;
 
+import dev.herald.security.entity.Caller;
+import dev.herald.security.entity.UserId;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * Where a notification goes: one user's stream, or the broadcast stream every client on
@@ -11,20 +12,24 @@ import java.util.regex.Pattern;
  */
 public record Stream(String userId) {
 
-    private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
     private static final String BROADCAST_NAME = "broadcast";
     private static final String USER_PREFIX = "user:";
 
     public static final Stream BROADCAST = new Stream(null);
 
     public Stream {
-        if (userId != null && !USER_ID.matcher(userId).matches()) {
-            throw new IllegalArgumentException("userId must be 1 to 128 characters of A-Z a-z 0-9 . _ @ : -");
+        if (userId != null) {
+            UserId.check(userId);
         }
     }
 
     public static Stream user(String userId) {
         return new Stream(Objects.requireNonNull(userId, "userId"));
+    }
+
+    /** Every valid token may open the broadcast stream; a user's stream only that user's (README, Security). */
+    public boolean isOpenTo(Caller caller) {
+        return isBroadcast() || caller.is(userId);
     }
 
     public boolean isBroadcast() {

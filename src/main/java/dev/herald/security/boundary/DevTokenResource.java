@@ -1,7 +1,7 @@
 package dev.herald.security.boundary;
 
-import dev.herald.notification.entity.Stream;
 import dev.herald.security.control.DevMode;
+import dev.herald.security.entity.UserId;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -64,7 +64,7 @@ public class DevTokenResource {
             throw new NotFoundException("there are no development tokens outside development mode");
         }
         try {
-            Stream.user(user == null ? "" : user);
+            UserId.check(user);
         } catch (IllegalArgumentException e) {
             throw new BadRequestException("user: " + e.getMessage());
         }

@@ -45,24 +45,24 @@ public class Guard {
     /** The user themself or an admin; 401 without a valid token, 403 for anyone else. */
     public Caller reader(SecurityContext security, HttpHeaders headers, String userId) {
         Caller caller = caller(security, headers);
-        if (!caller.userId().equals(userId) && !caller.isIn(adminGroup)) {
+        if (!caller.is(userId) && !caller.isIn(adminGroup)) {
             throw new ForbiddenException("only the user themself or the \"" + adminGroup + "\" group may read this history");
         }
         return caller;
     }
 
     private Caller caller(SecurityContext security, HttpHeaders headers) {
-        String authorization = headers.getHeaderString(HttpHeaders.AUTHORIZATION);
+        String token = Bearer.token(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
         try {
             if (security.getUserPrincipal() instanceof JsonWebToken jwt) {
                 return verifier.from(jwt);
             }
-            if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                return verifier.verify(authorization.substring(7).strip());
+            if (token != null) {
+                return verifier.verify(token);
             }
         } catch (InvalidTokenException e) {
-            throw new NotAuthorizedException(e.getMessage(), "Bearer realm=\"herald\"");
+            throw new NotAuthorizedException(e.getMessage(), Bearer.CHALLENGE);
         }
-        throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", "Bearer realm=\"herald\"");
+        throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", Bearer.CHALLENGE);
     }
 }

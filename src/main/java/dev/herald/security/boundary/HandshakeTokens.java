@@ -23,8 +23,9 @@ public final class HandshakeTokens {
      */
     public static String find(Function<String, List<String>> header, List<String> query) {
         for (String value : header.apply("Authorization")) {
-            if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                return value.substring(7).strip();
+            String token = Bearer.token(value);
+            if (token != null) {
+                return token;
             }
         }
         for (String value : header.apply("Sec-WebSocket-Protocol")) {

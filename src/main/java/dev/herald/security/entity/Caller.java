@@ -16,4 +16,9 @@ public record Caller(String userId, Set<String> groups, Instant expiresAt) {
     public boolean isIn(String group) {
         return groups.contains(group);
     }
+
+    /** The one rule for a user's own data: a token may open and read only its own user's stream. */
+    public boolean is(String otherUserId) {
+        return userId.equals(otherUserId);
+    }
 }

@@ -3,11 +3,13 @@ package dev.herald.notification.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import dev.herald.testing.Await;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +47,7 @@ class OutboxTest {
                     super.send(notification, done);
                 }
             };
-            Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10_000), pool);
+            Outbox outbox = new Outbox(USER, NotificationId.ZERO, Instant.MAX, peer, frames(10_000), pool);
             outbox.release(List.of());
             IntStream.rangeClosed(1, 5000).forEach(i -> outbox.deliver(n(i)));
             Await.until("5000 frames sent", Duration.ofSeconds(10), () -> peer.frames.size() == 5000);
@@ -128,7 +130,7 @@ class OutboxTest {
         Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(3));
         outbox.release(List.of());
         IntStream.rangeClosed(1, 5).forEach(i -> outbox.deliver(n(i)));  // 1 in flight, 2..4 queued, 5 overflows
-        assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
+        assertEquals(CloseCode.SLOW_CONSUMER, peer.closeCode);
         assertTrue(outbox.isClosed());
         assertTrue(peer.closeReason.contains("since="), peer.closeReason);
         peer.completeAll();
@@ -140,7 +142,7 @@ class OutboxTest {
         RecordingPeer peer = new RecordingPeer(true);
         Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(2));
         IntStream.rangeClosed(1, 3).forEach(i -> outbox.deliver(n(i)));
-        assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
+        assertEquals(CloseCode.SLOW_CONSUMER, peer.closeCode);
     }
 
     @Test
@@ -151,9 +153,9 @@ class OutboxTest {
         Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, new Outbox.Limits(1000, 2L * frameLength));
         outbox.release(List.of());
         IntStream.rangeClosed(1, 3).forEach(i -> outbox.deliver(Notification.of(USER, new NotificationId(1000, i), payload)));
-        assertEquals(0, peer.closeCode, "one frame in flight, two waiting: exactly the limit");
+        assertEquals(null, peer.closeCode, "one frame in flight, two waiting: exactly the limit");
         outbox.deliver(Notification.of(USER, new NotificationId(1000, 4), payload));
-        assertEquals(Outbox.SLOW_CONSUMER, peer.closeCode);
+        assertEquals(CloseCode.SLOW_CONSUMER, peer.closeCode);
     }
 
     @Test
@@ -161,7 +163,7 @@ class OutboxTest {
         RecordingPeer peer = new RecordingPeer(true);
         Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(3));
         outbox.release(IntStream.rangeClosed(1, 50).mapToObj(OutboxTest::n).toList());
-        assertEquals(0, peer.closeCode, "a replay is bounded by history, not by the slow-consumer limit");
+        assertEquals(null, peer.closeCode, "a replay is bounded by history, not by the slow-consumer limit");
         assertEquals(50, peer.frames.size());
     }
 }

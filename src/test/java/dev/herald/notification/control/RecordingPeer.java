@@ -1,5 +1,6 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.function.Consumer;
 class RecordingPeer implements Outbox.Peer {
 
     final List<String> frames = Collections.synchronizedList(new ArrayList<>());
-    volatile int closeCode;
+    /** Null until closed. */
+    volatile CloseCode closeCode;
     volatile String closeReason;
     private final boolean inline;
     private final ArrayDeque<Consumer<Throwable>> pending = new ArrayDeque<>();
@@ -57,7 +59,7 @@ class RecordingPeer implements Outbox.Peer {
     }
 
     @Override
-    public void close(int code, String reason) {
+    public void close(CloseCode code, String reason) {
         closeCode = code;
         closeReason = reason;
     }

@@ -1,4 +1,4 @@
-package dev.herald.notification.boundary;
+package dev.herald.client.boundary;
 
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;

@@ -1,8 +1,9 @@
-package dev.herald.notification.boundary;
+package dev.herald.operations.boundary;
 
 import dev.herald.notification.control.Broker;
-import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
+import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
 import jakarta.annotation.PostConstruct;
@@ -13,6 +14,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.metrics.Counter;
@@ -34,14 +37,12 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
 @ApplicationScoped
 public class MicroProfileTelemetry implements Telemetry {
 
-    static final String[] CLOSE_REASONS = {"normal", "invalid", "unavailable", "gap", "slow", "expired", "limit", "error"};
-
     @Inject
     @RegistryScope(scope = MetricRegistry.APPLICATION_SCOPE)
     MetricRegistry registry;
 
     @Inject
-    SessionRegistry sessions;
+    Outboxes sessions;
 
     @Inject
     Broker broker;
@@ -69,9 +70,13 @@ public class MicroProfileTelemetry implements Telemetry {
                 "Frames written to WebSocket sessions (one per session reached)"));
         resubscribes = registry.counter(metadata("herald_subscriber_reconnects",
                 "Times the Redis subscriber subscribed again after losing its connection"));
-        for (String reason : CLOSE_REASONS) {
-            closes.put(reason, registry.counter(metadata("herald_sessions_closed",
-                    "WebSocket sessions closed, by reason"), new Tag("reason", reason)));
+        List<String> reasons = new ArrayList<>(List.of(CloseCode.OVER_USER_LIMIT));
+        for (CloseCode code : CloseCode.values()) {
+            reasons.add(code.reason());
+        }
+        for (String reason : reasons) {
+            closes.computeIfAbsent(reason, r -> registry.counter(metadata("herald_sessions_closed",
+                    "WebSocket sessions closed, by reason"), new Tag("reason", r)));
         }
         publishTime = registry.timer(Metadata.builder().withName("herald_publish")
                 .withDescription("From a publish request reaching Herald to the broker storing it")
@@ -80,7 +85,7 @@ public class MicroProfileTelemetry implements Telemetry {
                 .withDescription("From the broker storing a notification to its frame reaching a socket")
                 .withUnit(MetricUnits.SECONDS).build());
         registry.gauge(metadata("herald_websocket_sessions", "Open WebSocket sessions on this node"),
-                sessions, SessionRegistry::openSessions);
+                sessions, Outboxes::openSessions);
         registry.gauge(metadata("herald_subscriber_up",
                 "1 when the broker answers and live delivery is subscribed, else 0"),
                 broker, b -> b.isReady() ? 1 : 0);
@@ -104,11 +109,13 @@ public class MicroProfileTelemetry implements Telemetry {
     }
 
     @Override
-    public void sessionClosed(String reason) {
-        Counter counter = closes.get(reason);
-        if (counter != null) {
-            counter.inc();
-        }
+    public void sessionClosed(CloseCode code) {
+        closes.get(code.reason()).inc();
+    }
+
+    @Override
+    public void refusedOverUserLimit() {
+        closes.get(CloseCode.OVER_USER_LIMIT).inc();
     }
 
     @Override

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * Herald against a Redis that demands credentials: separate ACL users for publishing and subscribing
  * with exactly the rights README documents, and TLS with a certificate this test generates.
  */
-class RedisCredentialsTest {
+class RedisCredentialsIT {
 
     /** README, "Redis credentials": the least each connection needs. */
     static final String PUBLISHER_RULES = "~herald:* &herald:live:* -@all +evalsha +eval +xadd +xlen +xrange +xrevrange "
@@ -48,11 +48,11 @@ class RedisCredentialsTest {
             assertEquals("+OK", redis.command("ACL", "SETUSER", "default", "off"));
             URI publisher = URI.create("redis://publisher:pub-secret@127.0.0.1:" + redis.port());
             URI subscriber = URI.create("redis://subscriber:sub-secret@127.0.0.1:" + redis.port());
-            try (RedisBroker broker = new RedisBroker(publisher, subscriber, null, 10, executor)) {
+            try (RedisBroker broker = new RedisBroker(new RedisClients(publisher, subscriber, null), 10, executor)) {
                 exercise(broker);
             }
-            try (RedisBroker wrong = new RedisBroker(URI.create("redis://publisher:wrong@127.0.0.1:" + redis.port()),
-                    subscriber, null, 10, executor)) {
+            try (RedisBroker wrong = new RedisBroker(new RedisClients(URI.create("redis://publisher:wrong@127.0.0.1:" + redis.port()),
+                    subscriber, null), 10, executor)) {
                 assertThrows(BrokerUnavailableException.class, () -> wrong.publish(user, Payload.parse("{}")));
             }
         }
@@ -67,11 +67,11 @@ class RedisCredentialsTest {
                 "--tls-cert-file", certs.resolve("redis.crt").toString(), "--tls-key-file", certs.resolve("redis.key").toString(),
                 "--tls-ca-cert-file", certs.resolve("ca.crt").toString(), "--tls-auth-clients", "no"))) {
             URI uri = URI.create("rediss://localhost:" + tlsPort);
-            var tls = RedisBroker.trusting(certs.resolve("truststore.p12"), "changeit".toCharArray());
-            try (RedisBroker broker = new RedisBroker(uri, uri, tls, 10, executor)) {
+            var tls = RedisClients.trusting(certs.resolve("truststore.p12"), "changeit".toCharArray());
+            try (RedisBroker broker = new RedisBroker(new RedisClients(uri, uri, tls), 10, executor)) {
                 exercise(broker);
             }
-            try (RedisBroker untrusting = new RedisBroker(uri, uri, null, 10, executor)) {
+            try (RedisBroker untrusting = new RedisBroker(new RedisClients(uri, uri, null), 10, executor)) {
                 assertThrows(BrokerUnavailableException.class, () -> untrusting.publish(user, Payload.parse("{}")),
                         "the JVM's default trust store does not know the test CA");
             }

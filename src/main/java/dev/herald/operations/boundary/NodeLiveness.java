@@ -1,7 +1,7 @@
-package dev.herald.notification.boundary;
+package dev.herald.operations.boundary;
 
 import dev.herald.notification.control.Broker;
-import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.control.Outboxes;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -25,7 +25,7 @@ public class NodeLiveness implements HealthCheck {
     Broker broker;
 
     @Inject
-    SessionRegistry sessions;
+    Outboxes sessions;
 
     private volatile boolean started;
 

@@ -1,4 +1,4 @@
-package dev.herald.notification.boundary;
+package dev.herald.problem.boundary;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.annotation.WebServlet;

@@ -1,11 +1,13 @@
-package dev.herald.security.boundary;
+package dev.herald.notification.boundary;
 
-import dev.herald.notification.boundary.Problem;
-import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
+import dev.herald.problem.boundary.Problem;
+import dev.herald.security.boundary.HandshakeTokens;
 import dev.herald.security.control.InvalidTokenException;
+import dev.herald.security.control.OriginPolicy;
 import dev.herald.security.control.TokenVerifier;
 import dev.herald.security.entity.Caller;
 import jakarta.inject.Inject;
@@ -17,19 +19,16 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Refuses a WebSocket handshake with an HTTP status and a problem+json body before the upgrade, so a
- * refused client never has a socket: 401 (no or bad token), 403 (foreign Origin, or a token for another
- * user), 400 (bad user id or since), 429 (too many sockets for the user), 503 (node full or shutting down).
+ * Admits a WebSocket handshake, or refuses it with an HTTP status and a problem+json body before the upgrade,
+ * so a refused client never has a socket: 403 (foreign Origin, or a token for another user), 401 (no or bad
+ * token), 400 (bad user id or since), 503 (node full or shutting down), 429 (too many sockets for the user).
  */
 @WebFilter(urlPatterns = "/ws/*", asyncSupported = true)
 public class HandshakeFilter extends HttpFilter {
@@ -41,7 +40,10 @@ public class HandshakeFilter extends HttpFilter {
     TokenVerifier verifier;
 
     @Inject
-    SessionRegistry registry;
+    OriginPolicy origins;
+
+    @Inject
+    Outboxes outboxes;
 
     @Inject
     Telemetry telemetry;
@@ -49,10 +51,6 @@ public class HandshakeFilter extends HttpFilter {
     @Inject
     @ConfigProperty(name = "herald.auth.query-token")
     boolean queryTokens;
-
-    @Inject
-    @ConfigProperty(name = "herald.websocket.allowed-origins")
-    Optional<String> allowedOrigins;
 
     @Inject
     @ConfigProperty(name = "herald.websocket.max-sessions-per-user")
@@ -71,7 +69,7 @@ public class HandshakeFilter extends HttpFilter {
         }
         String path = request.getRequestURI().substring(request.getContextPath().length());
         String origin = request.getHeader("Origin");
-        if (origin != null && !originAllowed(origin, request.getHeader("Host"))) {
+        if (origin != null && !origins.allows(origin, request.getHeader("Host"))) {
             refuse(request, response, 403, "pages from " + origin + " may not open sockets (herald.websocket.allowed-origins)");
             return;
         }
@@ -101,17 +99,17 @@ public class HandshakeFilter extends HttpFilter {
             refuse(request, response, 400, e.getMessage());
             return;
         }
-        if (!stream.isBroadcast() && !stream.userId().equals(caller.userId())) {
+        if (!stream.isOpenTo(caller)) {
             refuse(request, response, 403, "this token is for another user");
             return;
         }
-        if (registry.isClosing() || registry.openSessions() >= maxSessions) {
+        if (outboxes.isClosing() || outboxes.openSessions() >= maxSessions) {
             response.setHeader("Retry-After", "1");
             refuse(request, response, 503, "this node takes no more sockets now; connect to another node");
             return;
         }
-        if (!stream.isBroadcast() && registry.openSessions(stream) >= maxPerUser) {
-            telemetry.sessionClosed("limit");
+        if (!stream.isBroadcast() && outboxes.openSessions(stream) >= maxPerUser) {
+            telemetry.refusedOverUserLimit();
             refuse(request, response, 429, "too many open sockets for this user (herald.websocket.max-sessions-per-user "
                     + maxPerUser + ")");
             return;
@@ -119,25 +117,10 @@ public class HandshakeFilter extends HttpFilter {
         chain.doFilter(request, response);
     }
 
-    /** Listed origins, or any with {@code *}; with none configured, only pages from this host. */
-    private boolean originAllowed(String origin, String host) {
-        if (allowedOrigins.isPresent()) {
-            return Arrays.stream(allowedOrigins.get().split(",")).map(String::strip)
-                    .anyMatch(allowed -> allowed.equals("*") || allowed.equalsIgnoreCase(origin));
-        }
-        try {
-            URI page = URI.create(origin);
-            int port = page.getPort() >= 0 ? page.getPort() : "https".equals(page.getScheme()) ? 443 : 80;
-            String server = host == null ? "" : host.contains(":") ? host : host + ":" + port;
-            return server.equalsIgnoreCase(page.getHost() + ":" + port);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
+    /** Logged at FINE like every refused request; a full or closing node (503) is worth INFO. */
     private static void refuse(HttpServletRequest request, HttpServletResponse response, int status, String detail)
             throws IOException {
-        LOG.log(Level.INFO, "Refused a WebSocket handshake on {0}: {1} {2}",
+        LOG.log(status >= 500 ? Level.INFO : Level.DEBUG, "Refused a WebSocket handshake on {0}: {1} {2}",
                 request.getRequestURI(), String.valueOf(status), detail);
         Problem.of(status, detail, request.getRequestURI()).writeTo(response);
     }

@@ -1,7 +1,7 @@
-package dev.herald.notification.boundary;
+package dev.herald.operations.boundary;
 
 import dev.herald.notification.control.Broker;
-import dev.herald.notification.control.SessionRegistry;
+import dev.herald.notification.control.Outboxes;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -25,7 +25,7 @@ public class BrokerHealth implements HealthCheck {
     Broker broker;
 
     @Inject
-    SessionRegistry sessions;
+    Outboxes sessions;
 
     @Inject
     @ConfigProperty(name = "herald.broker")
@@ -37,7 +37,7 @@ public class BrokerHealth implements HealthCheck {
     /**
      * Creates this bean at startup, inside the application: Payara calls health checks from its own
      * {@code /health} servlet, where the application's config is not visible and injecting
-     * {@code @ConfigProperty} would fail (/health answered 500). Observed after {@code SessionRegistry} started
+     * {@code @ConfigProperty} would fail (/health answered 500). Observed after {@code Startup} started
      * the broker: WildFly probes checks from its management thread while the deployment is still starting, and
      * creating the broker there fails (its executor is looked up in the application's JNDI namespace).
      */

@@ -1,5 +1,6 @@
-package dev.herald.notification.boundary;
+package dev.herald.problem.boundary;
 
+import dev.herald.security.boundary.Bearer;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,11 +30,16 @@ public record Problem(
     public void writeTo(HttpServletResponse response) throws IOException {
         response.setStatus(status);
         if (status == 401) {
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"herald\"");
+            response.setHeader("WWW-Authenticate", Bearer.CHALLENGE);
         }
         response.setContentType(MEDIA_TYPE);
         response.setCharacterEncoding("UTF-8");
         response.getWriter().write(toJson());
+    }
+
+    /** This problem as a JAX-RS answer, with whatever headers {@code response} already has. */
+    public Response answer(Response.ResponseBuilder response) {
+        return response.status(status).entity(toJson()).type(MEDIA_TYPE).build();
     }
 
     public String toJson() {

@@ -1,0 +1,52 @@
+package dev.herald.notification.boundary;
+
+import dev.herald.notification.entity.Payload;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.ClientErrorException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Reads a posted body with a size limit, before anything parses it: a larger body is refused unread. */
+final class RequestBodies {
+
+    private RequestBodies() {
+    }
+
+    /** A notification's body: one JSON object of at most {@code limit} bytes ({@code herald.max-payload-bytes}). */
+    static Payload payload(InputStream body, HttpHeaders headers, int limit) {
+        try {
+            return Payload.parse(new String(read(body, headers, limit, "herald.max-payload-bytes"), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException(e.getMessage());
+        }
+    }
+
+    /** @param setting the setting that sets {@code limit}, named in the 413 */
+    static byte[] read(InputStream body, HttpHeaders headers, int limit, String setting) {
+        if (headers.getMediaType() == null) {
+            // JAX-RS would match a request without Content-Type to any @Consumes: say what is expected instead.
+            throw new NotSupportedException("send the body with Content-Type: application/json");
+        }
+        if (headers.getLength() > limit) {
+            throw tooLarge(limit, setting);
+        }
+        try {
+            byte[] bytes = body.readNBytes(limit + 1);
+            if (bytes.length > limit) {
+                throw tooLarge(limit, setting);
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new BadRequestException("the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static ClientErrorException tooLarge(int limit, String setting) {
+        return new ClientErrorException("the body is larger than " + limit + " bytes (" + setting + ")",
+                Response.Status.REQUEST_ENTITY_TOO_LARGE);
+    }
+}

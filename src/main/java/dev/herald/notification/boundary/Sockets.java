@@ -1,0 +1,123 @@
+package dev.herald.notification.boundary;
+
+import dev.herald.notification.control.BrokerUnavailableException;
+import dev.herald.notification.control.HeraldThreads;
+import dev.herald.notification.control.HistoryGapException;
+import dev.herald.notification.control.Outbox;
+import dev.herald.notification.control.Outboxes;
+import dev.herald.notification.control.Telemetry;
+import dev.herald.notification.entity.CloseCode;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Stream;
+import dev.herald.security.boundary.HandshakeConfigurator;
+import dev.herald.security.entity.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** What both WebSocket endpoints do when a session opens and closes: check it, register its outbox, forget it. */
+@ApplicationScoped
+public class Sockets {
+
+    private static final System.Logger LOG = System.getLogger(Sockets.class.getName());
+
+    @Inject
+    Outboxes outboxes;
+
+    @Inject
+    Telemetry telemetry;
+
+    @Inject
+    HeraldThreads threads;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.queue-size")
+    int queueSize;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.queue-bytes")
+    long queueBytes;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.send-timeout")
+    Duration sendTimeout;
+
+    @Inject
+    @ConfigProperty(name = "herald.websocket.max-frame-bytes")
+    int maxFrameBytes;
+
+    /**
+     * Registers the session on its stream, caught up from {@code since}; or closes it with the code that says why
+     * not. {@link HandshakeFilter} has refused bad handshakes with an HTTP status already: the checks here are the
+     * second line.
+     *
+     * @param userId the path's user, or null on the broadcast endpoint
+     */
+    SocketPeer open(Session session, String userId) {
+        SocketPeer peer = new SocketPeer(session, threads.background(), telemetry, maxFrameBytes);
+        Stream stream;
+        NotificationId since;
+        try {
+            stream = userId == null ? Stream.BROADCAST : Stream.user(userId);
+            since = since(session);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.DEBUG, "Refused session {0}: {1}", session.getId(), e.getMessage());
+            peer.closeNow(CloseCode.POLICY_VIOLATION, e.getMessage());
+            return peer;
+        }
+        if (!(session.getUserProperties().get(HandshakeConfigurator.CALLER) instanceof Caller caller) || !stream.isOpenTo(caller)) {
+            peer.closeNow(CloseCode.POLICY_VIOLATION, "no valid token for this stream");
+            return peer;
+        }
+        session.setMaxTextMessageBufferSize(maxFrameBytes);
+        session.setMaxBinaryMessageBufferSize(maxFrameBytes);
+        if (outboxes.isClosing()) {
+            peer.closeNow(CloseCode.GOING_AWAY, "server shutting down; connect to another node");
+            return peer;
+        }
+        session.getAsyncRemote().setSendTimeout(sendTimeout.toMillis());
+        try {
+            Outbox outbox = outboxes.open(stream, since, peer, new Outbox.Limits(queueSize, queueBytes), caller.expiresAt());
+            peer.attach(outbox);
+            if (!session.isOpen()) {
+                outboxes.unregister(outbox);
+            }
+            LOG.log(Level.DEBUG, "Session {0} opened on {1}{2}", session.getId(), stream.name(), since == null ? "" : " since " + since);
+        } catch (HistoryGapException e) {
+            LOG.log(Level.DEBUG, "Refused session {0} on {1}: {2}", session.getId(), stream.name(), e.getMessage());
+            peer.closeNow(CloseCode.HISTORY_GAP, e.getMessage());
+        } catch (BrokerUnavailableException e) {
+            LOG.log(Level.WARNING, "Refused session {0} on {1}: {2}", session.getId(), stream.name(), e.getMessage());
+            peer.closeNow(CloseCode.TRY_AGAIN_LATER, "broker unavailable; reconnect later");
+        }
+        return peer;
+    }
+
+    private static NotificationId since(Session session) {
+        List<String> values = session.getRequestParameterMap().get("since");
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        try {
+            return NotificationId.parse(values.get(0));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("since: " + e.getMessage());
+        }
+    }
+
+    void closed(SocketPeer peer, CloseReason reason) {
+        CloseCode code = CloseCode.of(reason.getCloseCode().getCode());
+        telemetry.sessionClosed(code);
+        Outbox outbox = peer == null ? null : peer.outbox();
+        if (outbox != null) {
+            outboxes.unregister(outbox);
+            LOG.log(Level.DEBUG, "Session {0} on {1} closed: {2} {3}", peer.session().getId(), outbox.stream().name(),
+                    String.valueOf(reason.getCloseCode().getCode()), reason.getReasonPhrase());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import dev.herald.security.entity.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The first hop of a publish after the REST boundary: takes the caller's permits, has the broker store and
+ * publish, and reports it. Every route that publishes goes through here.
+ */
+@ApplicationScoped
+public class Publishing {
+
+    @Inject
+    Broker broker;
+
+    @Inject
+    Telemetry telemetry;
+
+    @Inject
+    @ConfigProperty(name = "herald.publish.rate-limit")
+    int rateLimit;
+
+    @Inject
+    @ConfigProperty(name = "herald.publish.burst")
+    int burst;
+
+    public Notification publish(Caller caller, Stream stream, Payload payload) {
+        return publish(caller, List.of(new Broker.Publication(stream, payload))).get(0);
+    }
+
+    /**
+     * Publishes all of them as one step, taking one permit each; throws {@link RateLimitedException} when the
+     * caller has not that many left, and {@link BrokerUnavailableException} when the broker failed.
+     */
+    public List<Notification> publish(Caller caller, List<Broker.Publication> publications) {
+        if (publications.isEmpty()) {
+            return List.of();
+        }
+        Duration wait = broker.takePermits(caller.userId(), publications.size(), rateLimit, burst);
+        if (!wait.isZero()) {
+            throw new RateLimitedException("over the publish rate limit (herald.publish.rate-limit " + rateLimit
+                    + "/s, burst " + burst + ")", wait);
+        }
+        long start = System.nanoTime();
+        List<Notification> sent = broker.publish(publications);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        sent.forEach(notification -> telemetry.published(notification.stream(), took));
+        return sent;
+    }
+
+    /** The most a batch may hold: it takes one permit per item at once, so one larger than the burst could never pass. */
+    public int maxBatchItems(int configured) {
+        return Math.min(configured, burst);
+    }
+
+    /** The setting that limits a batch to {@link #maxBatchItems}, named in the error. */
+    public String maxBatchItemsSetting(int configured) {
+        return burst < configured ? "herald.publish.burst" : "herald.batch.max-items";
+    }
+}

@@ -1,0 +1,29 @@
+package dev.herald.notification.control;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * What starts when the application does, in one place: live delivery from the broker into the node's
+ * outboxes, and the sweep that closes expired and idle sessions. (Stopping is each bean's own
+ * {@code @PreDestroy}: {@link Outboxes} closes the sessions, {@link SessionSweep} stops, the broker closes.)
+ */
+@ApplicationScoped
+public class Startup {
+
+    @Inject
+    Broker broker;
+
+    @Inject
+    Outboxes outboxes;
+
+    @Inject
+    SessionSweep sweep;
+
+    void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        broker.start(outboxes);
+        sweep.start();
+    }
+}

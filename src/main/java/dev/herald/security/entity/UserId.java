@@ -1,0 +1,21 @@
+package dev.herald.security.entity;
+
+import java.util.regex.Pattern;
+
+/** What a user id may be, wherever one arrives: a path, a token, a development-mode request. */
+public final class UserId {
+
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
+    public static final String RULE = "userId must be 1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
+
+    private UserId() {
+    }
+
+    /** The id unchanged, or an IllegalArgumentException saying the rule. */
+    public static String check(String userId) {
+        if (userId == null || !VALID.matcher(userId).matches()) {
+            throw new IllegalArgumentException(RULE);
+        }
+        return userId;
+    }
+}
