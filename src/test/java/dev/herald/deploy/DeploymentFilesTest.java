@@ -45,7 +45,7 @@ class DeploymentFilesTest {
 
     static final Path ROOT = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
     static final Path CONFIG = ROOT.resolve("src/main/resources/META-INF/microprofile-config.properties");
-    static final Path TELEMETRY = ROOT.resolve("src/main/java/dev/herald/notification/boundary/MicroProfileTelemetry.java");
+    static final Path TELEMETRY = ROOT.resolve("src/main/java/dev/herald/operations/boundary/MicroProfileTelemetry.java");
     static final Path DOCKERFILE = ROOT.resolve("payara-config/docker/Dockerfile");
     static final Path COMPOSE = ROOT.resolve("payara-config/docker/docker-compose.yml");
     static final Path NGINX = ROOT.resolve("payara-config/docker/nginx.conf");
