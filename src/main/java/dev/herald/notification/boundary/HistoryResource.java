@@ -21,20 +21,17 @@ import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
-/** A user's stored notifications, for the user themself or an admin: the frames the sockets received. */
+/**
+ * A user's stored notifications, for the user themself or an admin: the frames the sockets received. Answers and
+ * examples are in {@code META-INF/openapi.yaml}; {@link OpenApiErrors} lists the error answers.
+ */
 @Path("history")
 @ApplicationScoped
 @Produces(MediaType.APPLICATION_JSON)
-@APIResponse(responseCode = "400", ref = "BadRequest")
-@APIResponse(responseCode = "401", ref = "Unauthorized")
-@APIResponse(responseCode = "403", ref = "Forbidden")
-@APIResponse(responseCode = "503", ref = "BrokerUnavailable")
 public class HistoryResource {
 
     @Inject
@@ -54,10 +51,7 @@ public class HistoryResource {
     @Path("{userId}")
     @Operation(summary = "A user's stored notifications, oldest first",
             description = "Without after: the newest `limit`. With after: the first `limit` after that id (page forward).")
-    @APIResponse(responseCode = "200", description = "The frames clients received, oldest first",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON,
-                    schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class),
-                    examples = @ExampleObject(name = "history", ref = "history")))
+    @APIResponse(responseCode = "200", ref = "History")
     public String history(@PathParam("userId") @Parameter(description = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -",
                                   example = "42", required = true) String userId,
                           @QueryParam("limit") @Parameter(description = "1 to herald.history.size (the default)",

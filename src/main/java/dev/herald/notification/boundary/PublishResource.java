@@ -25,29 +25,17 @@ import java.util.List;
 import java.util.Objects;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * The seed's publish routes, and a batch of them: the caller must be a publisher; {@link Publishing} does the rest.
- * Shared responses and schemas are in {@code META-INF/openapi.yaml}.
+ * Bodies, answers and examples are in {@code META-INF/openapi.yaml}; {@link OpenApiErrors} lists the error answers.
  */
 @Path("/")
 @ApplicationScoped
 @Produces(MediaType.APPLICATION_JSON)
-@APIResponse(responseCode = "400", ref = "BadRequest")
-@APIResponse(responseCode = "401", ref = "Unauthorized")
-@APIResponse(responseCode = "403", ref = "Forbidden")
-@APIResponse(responseCode = "413", ref = "PayloadTooLarge")
-@APIResponse(responseCode = "415", ref = "UnsupportedMediaType")
-@APIResponse(responseCode = "429", ref = "TooManyRequests")
-@APIResponse(responseCode = "503", ref = "BrokerUnavailable")
-@APIResponse(responseCode = "504", ref = "PublishUnconfirmed")
 public class PublishResource {
 
     /** The 202 answer to a publish (schema "Accepted"). */
@@ -63,7 +51,6 @@ public class PublishResource {
     }
 
     private static final String USER_ID = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
-    private static final String OBJECT_BODY = "Any JSON object without top-level \"id\" or \"ts\"; every field reaches clients unchanged";
 
     @Inject
     Publishing publishing;
@@ -91,10 +78,8 @@ public class PublishResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Publish to everyone",
             description = "Stores the object in the broadcast history and sends it to every client on /ws/notifications.")
-    @RequestBody(required = true, description = OBJECT_BODY, content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(type = SchemaType.OBJECT), examples = @ExampleObject(name = "seed", ref = "notification")))
-    @APIResponse(responseCode = "202", description = "Stored and published",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Accepted")))
+    @RequestBody(ref = "Notification")
+    @APIResponse(responseCode = "202", ref = "Accepted")
     public Response broadcast(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
         Caller caller = guard.publisher(security, headers);
         Notification sent = publishing.publish(caller, Stream.BROADCAST, RequestBodies.payload(body, headers, maxPayloadBytes));
@@ -107,10 +92,8 @@ public class PublishResource {
     @Operation(summary = "Publish to one user",
             description = "Stores the object in the user's history and sends it to every open session of that user "
                     + "on /ws/notifications/{userId}.")
-    @RequestBody(required = true, description = OBJECT_BODY, content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(type = SchemaType.OBJECT), examples = @ExampleObject(name = "seed", ref = "notification")))
-    @APIResponse(responseCode = "202", description = "Stored and published",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Accepted")))
+    @RequestBody(ref = "Notification")
+    @APIResponse(responseCode = "202", ref = "Accepted")
     public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
@@ -128,13 +111,9 @@ public class PublishResource {
                     + "in the order posted; the valid items are published as one step in the broker. Invalid items are "
                     + "refused one by one (their index in the detail) without affecting the others. Each item takes one "
                     + "permit of the caller's rate limit.")
-    @RequestBody(required = true, description = "A JSON array of {\"userId\": …, \"notification\": {…}}, at most herald.batch.max-items",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY),
-                    examples = @ExampleObject(name = "two users", ref = "batch")))
-    @APIResponse(responseCode = "202", description = "Every item stored and published",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "BatchAccepted")))
-    @APIResponse(responseCode = "207", description = "Some items refused (see each result); the others stored and published",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "BatchAccepted")))
+    @RequestBody(ref = "Batch")
+    @APIResponse(responseCode = "202", ref = "BatchAccepted")
+    @APIResponse(responseCode = "207", ref = "BatchPartlyAccepted")
     public Response batch(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
         Caller caller = guard.publisher(security, headers);
         List<Batch.Item> items = Batch.parse(RequestBodies.read(body, headers, batchMaxBytes, "herald.batch.max-bytes"),
