@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,34 +29,34 @@ import org.HdrHistogram.Histogram;
 /** The scenarios of issue 7 (and issue 4's slow clients); each returns its JSON line(s) as maps. */
 final class Scenarios {
 
-    private final Herald herald;
-    private final long redisPid;
+    private final BenchConfig config;
+    private final Target herald;
     private final Ws.Client client;
     private final Publisher publisher;
     private final TokenSource tokens;
-    private final long maxNanos = TimeUnit.SECONDS.toNanos(Bench.integer("maxSeconds", 300));
+    /** Bounds every load loop and connect phase. */
+    private final long maxNanos;
 
-    Scenarios(Herald herald, long redisPid, Ws.Client client, Publisher publisher, TokenSource tokens) {
+    Scenarios(BenchConfig config, Target herald, Ws.Client client, Publisher publisher, TokenSource tokens) {
+        this.config = config;
         this.herald = herald;
-        this.redisPid = redisPid;
         this.client = client;
         this.publisher = publisher;
         this.tokens = tokens;
+        this.maxNanos = config.maxLoop().toNanos();
     }
 
     List<Map<String, Object>> run(String name, int run) {
         List<Map<String, Object>> lines = new ArrayList<>();
         if (name.equals("broadcast")) {
-            for (int sockets : Bench.ints("broadcast.sockets", "2000,5000")) {
+            for (int sockets : config.broadcast().sockets()) {
                 lines.add(guarded(name, run, () -> broadcast(sockets)));
             }
             return lines;
         }
         lines.add(guarded(name, run, () -> switch (name) {
-            case "unicast" -> unicast(Bench.integer("unicast.users", 1000), Bench.integer("unicast.messages", 20000),
-                    Bench.integer("unicast.publishers", 50), "unicast");
-            case "batch" -> batch(Bench.integer("batch.users", 1000), Bench.integer("batch.messages", 500000),
-                    Bench.integer("batch.size", 500), Bench.integer("batch.publishers", 4));
+            case "unicast" -> unicast(config.unicast(), "unicast");
+            case "batch" -> batch(config.batch());
             case "latency" -> latency();
             case "idle" -> idle();
             case "resume" -> resume();
@@ -71,7 +72,7 @@ final class Scenarios {
 
     /** Common fields around a scenario; a scenario that throws still yields a line (with "error"). */
     private Map<String, Object> guarded(String name, int run, Body body) {
-        Bench.waitForQuiet(Bench.real("quietLoad", 0));
+        Bench.waitForQuiet(config);
         double leftover = herald.awaitSessionsAtMost(0, Duration.ofSeconds(60));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("scenario", name);
@@ -164,7 +165,7 @@ final class Scenarios {
     }
 
     Opened openUsers(int count, String prefix, IntFunction<Tally.Rx> handler) {
-        return open(client, count, i -> Bench.ws(herald, "/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
+        return open(client, count, i -> herald.ws("/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
     }
 
     /** Closes sockets and waits (bounded) until the server has let them go. */
@@ -191,19 +192,35 @@ final class Scenarios {
         }
     }
 
+    /** A run's tag: frames of other runs (or scenarios) on the same server count as foreign. */
+    static String tag() {
+        return Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 45), 36);
+    }
+
+    static void sleep(Duration d) {
+        LockSupport.parkNanos(d.toNanos());
+    }
+
     static String body(int k, long t, String tag, String padding) {
         return "{\"t\":" + t + ",\"n\":" + k + ",\"r\":\"" + tag + "\"" + (padding.isEmpty() ? "" : ",\"p\":\"" + padding + "\"") + "}";
     }
 
+    private Proc.Snapshot snapshot() {
+        return Proc.Snapshot.take(herald.pid(), herald.redisPid());
+    }
+
     private Map<String, Object> cpu(Proc.Snapshot start) {
-        return Proc.Snapshot.take(herald.pid(), redisPid).since(start);
+        return snapshot().since(start);
     }
 
     // ---------------------------------------------------------------- unicast
 
     /** U users connected, M notifications round-robin over them, C publishers at full speed. */
-    Map<String, Object> unicast(int users, int messages, int publishers, String label) {
-        String tag = Bench.tag();
+    Map<String, Object> unicast(BenchConfig.Unicast size, String label) {
+        int users = size.users();
+        int messages = size.messages();
+        int publishers = size.publishers();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "u", i -> tally.receiver(i, n -> n % users == i, true));
         Map<String, Object> m = new LinkedHashMap<>();
@@ -212,7 +229,7 @@ final class Scenarios {
         m.put("publishers", publishers);
         m.put("connect_failed", opened.failed());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             Publisher.Outcome out = publisher.closedLoop(messages, publishers, new Publisher.Message() {
                 public String path(int k) {
                     return "/notify/u" + (k % users);
@@ -239,7 +256,7 @@ final class Scenarios {
                 m.put("first_publish_error", out.firstError);
             }
             if (label.equals("warmup")) {
-                Bench.log("warm-up: " + Json.write(m));
+                Bench.log("warm-up: " + Results.json(m));
             }
             return m;
         } finally {
@@ -254,8 +271,12 @@ final class Scenarios {
      * C publishers at full speed. Item n goes to user n % U; it counts as accepted when its request was
      * answered 202 (every item accepted).
      */
-    Map<String, Object> batch(int users, int messages, int size, int publishers) {
-        String tag = Bench.tag();
+    Map<String, Object> batch(BenchConfig.Batch sizes) {
+        int users = sizes.users();
+        int messages = sizes.messages();
+        int size = sizes.size();
+        int publishers = sizes.publishers();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "b", i -> tally.receiver(i, n -> n % users == i, true));
         int requests = messages / size;
@@ -266,7 +287,7 @@ final class Scenarios {
         m.put("publishers", publishers);
         m.put("connect_failed", opened.failed());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             Publisher.Outcome out = publisher.closedLoop(requests, publishers, new Publisher.Message() {
                 public String path(int k) {
                     return "/notify-batch";
@@ -308,14 +329,11 @@ final class Scenarios {
 
     /** 1,000 users, 500/s for 20 s, open loop: latency from the intended send time. */
     Map<String, Object> latency() {
-        int users = Bench.integer("latency.users", 1000);
-        double rate = Bench.real("latency.rate", 500);
-        double seconds = Bench.real("latency.seconds", 20);
-        return openLoopUsers(users, rate, seconds, Bench.integer("latency.publishers", 16));
-    }
-
-    private Map<String, Object> openLoopUsers(int users, double rate, double seconds, int threads) {
-        String tag = Bench.tag();
+        int users = config.latency().users();
+        double rate = config.latency().rate();
+        double seconds = config.latency().seconds();
+        int threads = config.latency().publishers();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "l", i -> tally.receiver(i, n -> n % users == i, true));
         int messages = (int) Math.round(rate * seconds);
@@ -325,7 +343,7 @@ final class Scenarios {
         m.put("seconds", seconds);
         m.put("connect_failed", opened.failed());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
             Publisher.Outcome out = publisher.openLoop(messages, rate, threads, new Publisher.Message() {
                 public String path(int k) {
@@ -356,12 +374,12 @@ final class Scenarios {
 
     /** N sockets on /ws/notifications, 10 notifications/s for 10 s. */
     Map<String, Object> broadcast(int sockets) {
-        double rate = Bench.real("broadcast.rate", 10);
-        double seconds = Bench.real("broadcast.seconds", 10);
+        double rate = config.broadcast().rate();
+        double seconds = config.broadcast().seconds();
         int messages = (int) Math.round(rate * seconds);
-        String tag = Bench.tag();
+        String tag = tag();
         Tally tally = new Tally(tag);
-        Opened opened = open(client, sockets, i -> Bench.ws(herald, "/ws/notifications"), i -> null, i -> null,
+        Opened opened = open(client, sockets, i -> herald.ws("/ws/notifications"), i -> null, i -> null,
                 i -> tally.receiver(i, n -> true, true), 200);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sockets", sockets);
@@ -371,7 +389,7 @@ final class Scenarios {
         m.put("connect_failed", opened.failed());
         m.put("connect_per_s", opened.rate());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
             Publisher.Outcome out = publisher.openLoop(messages, rate, 4, new Publisher.Message() {
                 public String path(int k) {
@@ -401,9 +419,9 @@ final class Scenarios {
 
     /** Opens idle user sockets in steps (several 127.0.0.x source addresses) and measures the server at each. */
     Map<String, Object> idle() throws UnknownHostException {
-        List<Integer> steps = Bench.ints("idle.steps", "1000,5000,10000,15000,19000");
-        int sources = Bench.integer("idle.sources", 4);
-        double cpuSeconds = Bench.real("idle.cpuSeconds", 10);
+        List<Integer> steps = config.idle().steps();
+        int sources = config.idle().sources();
+        double cpuSeconds = config.idle().cpuSeconds();
         InetAddress[] local = new InetAddress[sources];
         for (int i = 0; i < sources; i++) {
             local[i] = InetAddress.getByName("127.0.0." + (1 + i));
@@ -417,20 +435,20 @@ final class Scenarios {
         m.put("server_heap_base_kb", heap0);
         List<Map<String, Object>> stepLines = new ArrayList<>();
         List<Ws.Conn> held = new ArrayList<>();
-        Tally tally = new Tally(Bench.tag());
+        Tally tally = new Tally(tag());
         boolean liveOk = true;
         int failedTotal = 0;
         String firstError = null;
-        Proc.Snapshot whole = Proc.Snapshot.take(pid, redisPid);
-        try (NioWsClient nio = new NioWsClient(Bench.integer("nio.threads", 1))) {
+        Proc.Snapshot whole = snapshot();
+        try (NioWsClient nio = new NioWsClient(config.nioThreads())) {
             for (int step : steps) {
                 int from = held.size();
                 int need = step - from;
                 if (need <= 0) {
                     continue;
                 }
-                Proc.Snapshot c0 = Proc.Snapshot.take(pid, redisPid);
-                Opened opened = open(nio, need, i -> Bench.ws(herald, "/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
+                Proc.Snapshot c0 = snapshot();
+                Opened opened = open(nio, need, i -> herald.ws("/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
                         i -> local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
                 Map<String, Object> connectCpu = cpu(c0);
                 held.addAll(opened.conns());
@@ -438,7 +456,7 @@ final class Scenarios {
                 if (firstError == null) {
                     firstError = opened.firstError();
                 }
-                Herald.sleep(Duration.ofSeconds(2));
+                sleep(Duration.ofSeconds(2));
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("target", step);
                 s.put("held", held.size());
@@ -457,8 +475,8 @@ final class Scenarios {
                 s.put("server_fds", Proc.openFiles(pid));
                 s.put("server_threads", Proc.threads(pid));
                 s.put("gen_fds", Proc.openFiles(ProcessHandle.current().pid()));
-                Proc.Snapshot i0 = Proc.Snapshot.take(pid, redisPid);
-                Herald.sleep(Bench.seconds(cpuSeconds));
+                Proc.Snapshot i0 = snapshot();
+                sleep(Duration.ofMillis((long) (cpuSeconds * 1000)));
                 Map<String, Object> idleCpu = cpu(i0);
                 s.put("idle_server_cpu_pct", 100 * (double) idleCpu.get("server_cores"));
                 s.put("idle_gen_cpu_pct", 100 * (double) idleCpu.get("gen_cores"));
@@ -470,7 +488,7 @@ final class Scenarios {
                 s.put("frames_received", tally.flood.get() + tally.foreign.get());
                 s.put("closed_by_server", held.stream().filter(c -> c.closed().isDone()).count());
                 stepLines.add(s);
-                Bench.log("idle step " + Json.write(s));
+                Bench.log("idle step " + Results.json(s));
                 if (opened.failed() > 0) {
                     break;
                 }
@@ -504,15 +522,15 @@ final class Scenarios {
 
     /** A user disconnects, N are published to it, it reconnects with since=<last id>: all N must arrive, once, in order. */
     Map<String, Object> resume() {
-        int count = Bench.integer("resume.count", 10);
-        String tag = Bench.tag();
+        int count = config.resumeCount();
+        String tag = tag();
         String user = "resume-" + tag;
         Tally tally = new Tally(tag);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", count);
         Tally.Rx first = tally.receiver(0, n -> true, false);
         first.keepOrder = true;
-        Opened a = open(client, 1, i -> Bench.ws(herald, "/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
+        Opened a = open(client, 1, i -> herald.ws("/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
         if (a.conns().isEmpty()) {
             throw new IllegalStateException("could not connect: " + a.firstError());
         }
@@ -537,11 +555,11 @@ final class Scenarios {
         Tally.Rx second = tally.receiver(1, n -> n >= 1, false);
         second.keepOrder = true;
         long t0 = System.nanoTime();
-        Opened b = open(client, 1, i -> Bench.ws(herald, "/ws/notifications/" + user + "?since=" + since), i -> user,
+        Opened b = open(client, 1, i -> herald.ws("/ws/notifications/" + user + "?since=" + since), i -> user,
                 i -> null, i -> second, 1);
         drain(second.count, count);
         double allMs = (System.nanoTime() - t0) / 1e6;
-        Herald.sleep(Duration.ofSeconds(1)); // anything extra would show now
+        sleep(Duration.ofSeconds(1)); // anything extra would show now
         List<Integer> order;
         synchronized (second) {
             order = new ArrayList<>(second.order);
@@ -570,12 +588,12 @@ final class Scenarios {
      * and only the reading differs. The others' latency is compared; the slow ones should be closed with 4429.
      */
     Map<String, Object> slow() {
-        int users = Bench.integer("slow.users", 1000);
-        int slowCount = Bench.integer("slow.slowClients", Math.max(1, users / 100));
-        double rate = Bench.real("slow.rate", 500);
-        double seconds = Bench.real("slow.seconds", 20);
-        double floodRate = Bench.real("slow.floodRate", 20);
-        int floodBytes = Bench.integer("slow.floodBytes", 60000);
+        int users = config.slow().users();
+        int slowCount = config.slow().slowClients();
+        double rate = config.slow().rate();
+        double seconds = config.slow().seconds();
+        double floodRate = config.slow().floodRate();
+        int floodBytes = config.slow().floodBytes();
         int stride = users / slowCount;
         IntPredicate isSlow = i -> i % stride == 0 && i / stride < slowCount;
         Map<String, Object> m = new LinkedHashMap<>();
@@ -602,7 +620,7 @@ final class Scenarios {
 
     private Map<String, Object> slowRun(int users, IntPredicate isSlow, int slowCount, double rate, double seconds,
                                         double floodRate, int floodBytes, boolean stopReading) {
-        String tag = Bench.tag();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "s", i -> tally.receiver(i, n -> n % users == i, !isSlow.test(i)));
         List<Tally.Rx> slowRx;
@@ -661,7 +679,7 @@ final class Scenarios {
                 }
             }, "probe");
             probe.setDaemon(true);
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             AtomicReference<Publisher.Outcome> floodOut = new AtomicReference<>();
             Thread floodThread = new Thread(() -> floodOut.set(publisher.openLoop(floodMessages, floodRate * slowCount, 8,
                     new Publisher.Message() {
@@ -716,7 +734,7 @@ final class Scenarios {
                 Thread.currentThread().interrupt();
             }
             m.putAll(cpu(s0));
-            Herald.sleep(Duration.ofSeconds(1));
+            sleep(Duration.ofSeconds(1));
             double slowClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
             double errorClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
             long valid = 0;
@@ -770,7 +788,7 @@ final class Scenarios {
                 analyse(m, dumps);
                 List<String> files = new ArrayList<>();
                 for (int i = 0; i < dumps.size(); i++) {
-                    java.nio.file.Path file = Bench.outDir.resolve("threads-slow-" + tag + "-" + (i + 1) + ".txt");
+                    java.nio.file.Path file = config.outDir().resolve("threads-slow-" + tag + "-" + (i + 1) + ".txt");
                     try {
                         java.nio.file.Files.writeString(file, String.valueOf(dumps.get(i)));
                         files.add(file.getFileName().toString());
