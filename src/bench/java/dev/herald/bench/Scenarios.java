@@ -440,7 +440,9 @@ final class Scenarios {
         int failedTotal = 0;
         String firstError = null;
         Proc.Snapshot whole = snapshot();
-        try (NioWsClient nio = new NioWsClient(config.nioThreads())) {
+        // only the NIO client binds source addresses; with one source the configured client holds the sockets
+        try (NioWsClient nio = sources > 1 ? new NioWsClient(config.nioThreads()) : null) {
+            Ws.Client holder = nio != null ? nio : client;
             for (int step : steps) {
                 int from = held.size();
                 int need = step - from;
@@ -448,8 +450,8 @@ final class Scenarios {
                     continue;
                 }
                 Proc.Snapshot c0 = snapshot();
-                Opened opened = open(nio, need, i -> herald.ws("/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
-                        i -> local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
+                Opened opened = open(holder, need, i -> herald.ws("/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
+                        i -> nio == null ? null : local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
                 Map<String, Object> connectCpu = cpu(c0);
                 held.addAll(opened.conns());
                 failedTotal += opened.failed();
@@ -475,6 +477,7 @@ final class Scenarios {
                 s.put("server_fds", Proc.openFiles(pid));
                 s.put("server_threads", Proc.threads(pid));
                 s.put("gen_fds", Proc.openFiles(ProcessHandle.current().pid()));
+                s.put("gen_heap_after_gc_kb", Proc.ownHeapAfterGcKb()); // what the client library holds per socket
                 Proc.Snapshot i0 = snapshot();
                 sleep(Duration.ofMillis((long) (cpuSeconds * 1000)));
                 Map<String, Object> idleCpu = cpu(i0);
