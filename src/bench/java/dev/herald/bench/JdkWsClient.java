@@ -14,9 +14,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Receivers on the JDK's java.net.http WebSocket: one HttpClient (one selector thread) holds every socket.
- * Reading is paused by not requesting more messages, which stops the JDK from reading the TCP socket.
- * It cannot bind a source address.
+ * Receivers on the JDK's java.net.http WebSocket, the default client ({@code bench.client=jdk}): one HttpClient
+ * (one selector thread) holds every socket. Reading is paused by not requesting more messages, which stops the
+ * JDK from reading the TCP socket. It cannot bind a source address ({@link NioWsClient} says where that matters).
  */
 final class JdkWsClient implements Ws.Client {
 
