@@ -9,13 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -31,6 +29,21 @@ final class Publisher implements AutoCloseable {
         String path(int k);
 
         String body(int k, long t);
+
+        /** Message k goes to {@code path(k)}; its body is the run's stamp (see {@link Scenarios#body}). */
+        static Message stamped(IntFunction<String> path, String tag, String padding) {
+            return new Message() {
+                @Override
+                public String path(int k) {
+                    return path.apply(k);
+                }
+
+                @Override
+                public String body(int k, long t) {
+                    return Scenarios.body(k, t, tag, padding);
+                }
+            };
+        }
     }
 
     /** The outcome of a loop: the HTTP status of every message (0: not sent, -1: failed), and timings. */
@@ -61,24 +74,14 @@ final class Publisher implements AutoCloseable {
         return status / 100 == 2;
     }
 
-    private final HttpClient client;
-    private final ExecutorService executor;
+    private final OwnHttpClient http = new OwnHttpClient("http-client", Duration.ofSeconds(10));
+    private final HttpClient client = http.client();
     private final String base;
     private final Map<String, String> headers;
 
     Publisher(String base, TokenSource tokens) {
         this.base = base;
         this.headers = tokens.publishHeaders();
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "http-client");
-            t.setDaemon(true);
-            return t;
-        });
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10))
-                .executor(executor)
-                .build();
     }
 
     /** One POST; returns {status, id or error}. */
@@ -194,11 +197,6 @@ final class Publisher implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
     }
 }

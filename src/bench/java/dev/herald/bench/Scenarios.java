@@ -227,15 +227,8 @@ final class Scenarios {
         m.put("connect_failed", opened.failed());
         try {
             Proc.Snapshot s0 = snapshot();
-            Publisher.Outcome out = publisher.closedLoop(messages, publishers, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify/u" + (k % users);
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, System.nanoTime() + maxNanos, false);
+            Publisher.Outcome out = publisher.closedLoop(messages, publishers,
+                    Publisher.Message.stamped(k -> "/notify/u" + (k % users), tag, ""), System.nanoTime() + maxNanos, false);
             drain(tally.delivered, out.accepted.get());
             Map<String, Object> cpu = cpu(s0);
             double publishSeconds = (out.lastAnswer - out.firstSend) / 1e9;
@@ -342,15 +335,8 @@ final class Scenarios {
         try {
             Proc.Snapshot s0 = snapshot();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-            Publisher.Outcome out = publisher.openLoop(messages, rate, threads, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify/l" + (k % users);
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, start, start + maxNanos, false);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, threads,
+                    Publisher.Message.stamped(k -> "/notify/l" + (k % users), tag, ""), start, start + maxNanos, false);
             drain(tally.delivered, out.accepted.get());
             m.putAll(cpu(s0));
             m.put("published", out.accepted.get());
@@ -388,15 +374,8 @@ final class Scenarios {
         try {
             Proc.Snapshot s0 = snapshot();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-            Publisher.Outcome out = publisher.openLoop(messages, rate, 4, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify";
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, start, start + maxNanos, false);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, 4,
+                    Publisher.Message.stamped(k -> "/notify", tag, ""), start, start + maxNanos, false);
             long expected = out.accepted.get() * opened.conns().size();
             drain(tally.delivered, expected);
             m.putAll(cpu(s0));

@@ -131,28 +131,15 @@ final class SlowClients {
             probe.setDaemon(true);
             Proc.Snapshot s0 = scenarios.snapshot();
             AtomicReference<Publisher.Outcome> floodOut = new AtomicReference<>();
+            Publisher.Message flood = Publisher.Message.stamped(k -> "/notify/s" + slowUsers.get(k % slowUsers.size()),
+                    tag + "f", padding);
             Thread floodThread = new Thread(() -> floodOut.set(publisher.openLoop(floodMessages, floodRate * slowCount, 8,
-                    new Publisher.Message() {
-                        public String path(int k) {
-                            return "/notify/s" + slowUsers.get(k % slowUsers.size());
-                        }
-
-                        public String body(int k, long t) {
-                            return Scenarios.body(k, t, tag + "f", padding);
-                        }
-                    }, start, start + scenarios.maxNanos, false)), "flood");
+                    flood, start, start + scenarios.maxNanos, false)), "flood");
             floodThread.setDaemon(true);
             probe.start();
             floodThread.start();
-            Publisher.Outcome out = publisher.openLoop(messages, rate, 16, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify/s" + (k % users);
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, start, start + scenarios.maxNanos, false);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, 16,
+                    Publisher.Message.stamped(k -> "/notify/s" + (k % users), tag, ""), start, start + scenarios.maxNanos, false);
             IntPredicate forOthers = n -> !isSlow.test(n % users);
             long expectedOthers = 0;
             for (int k = 0; k < messages; k++) {

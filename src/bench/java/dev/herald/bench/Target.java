@@ -2,6 +2,7 @@ package dev.herald.bench;
 
 import dev.herald.testing.HeraldNode;
 import dev.herald.testing.RedisServer;
+import dev.herald.testing.ServerRuntime;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -73,7 +74,7 @@ final class Target implements AutoCloseable {
             jvm.add("-XX:StartFlightRecording=filename=" + config.outDir().resolve("herald-" + System.currentTimeMillis() + ".jfr")
                     + ",settings=profile,dumponexit=true");
         }
-        HeraldNode node = HeraldNode.create(dev.herald.testing.ServerRuntime.PAYARA_MICRO, "herald", "bench", redis.uri(), Map.of(
+        HeraldNode node = HeraldNode.create(ServerRuntime.PAYARA_MICRO, "herald", "bench", redis.uri(), Map.of(
                         "HERALD_HISTORY_SIZE", defaultHistorySize(config.basedir()),
                         "HERALD_PUBLISH_RATE_LIMIT", "1000000",
                         "HERALD_PUBLISH_BURST", "1000000",

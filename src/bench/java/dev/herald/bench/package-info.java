@@ -58,10 +58,12 @@
  * {@code bench.client}=jdk (default: {@link dev.herald.bench.JdkWsClient}, java.net.http) or nio
  * ({@link dev.herald.bench.NioWsClient}, a small NIO WebSocket client: its comment has the figures for why it is
  * kept; the idle scenario uses it whenever {@code idle.sources} &gt; 1, because it binds source addresses);
- * {@code bench.nio.threads}=1; {@code bench.auth}=test-key (default) or none; {@code bench.warmup}=3000 (0: none); {@code bench.quietLoad}=0.7
- * waits (20 s polls, at most {@code bench.quietWaitSeconds}=600) before the run and each scenario until the 1-minute load is below it;
- * {@code bench.maxSeconds}=300 bounds every loop; {@code bench.serverJvmArgs}="…" for the Payara JVM;
- * {@code bench.jfr}=true records the server with JFR ({@code src/bench/jfr-top.py} summarises a recording's CPU samples); {@code bench.jvmArgs}="-Xms1g -Xmx2g" for the generator.
+ * {@code bench.nio.threads}=1; {@code bench.auth}=test-key (default) or none; {@code bench.warmup}=3000 (0: none);
+ * {@code bench.quietLoad}=0.7 waits (20 s polls, at most {@code bench.quietWaitSeconds}=600) before the run and
+ * each scenario until the 1-minute load is below it; {@code bench.maxSeconds}=300 bounds every loop;
+ * {@code bench.serverJvmArgs}="…" for the Payara JVM (after the default -Xmx2g); {@code bench.jfr}=true records
+ * the server with JFR ({@code src/bench/jfr-top.py} summarises a recording's CPU samples);
+ * {@code bench.jvmArgs}="-Xms1g -Xmx2g" for the generator.
  * Every line also carries the CPU seconds of the generator, Herald and Redis over the measured phase (from
  * /proc), {@code other_cpu_s} (everything else on the machine meanwhile) and the load average at start and end.
  * <p>
