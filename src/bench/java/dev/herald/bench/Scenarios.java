@@ -419,6 +419,7 @@ final class Scenarios {
         // only the NIO client binds source addresses; with one source the configured client holds the sockets
         try (NioWsClient nio = sources > 1 ? new NioWsClient(config.nioThreads()) : null) {
             Ws.Client holder = nio != null ? nio : client;
+            m.put("client", holder.name()); // replaces the configured client's name in the line
             for (int step : steps) {
                 int from = held.size();
                 int need = step - from;
