@@ -43,6 +43,8 @@ public final class HeraldNode implements AutoCloseable {
     private final Map<String, String> environment;
     private final Path log;
     private Path rootDir;
+    /** More options for the server's JVM (after the runtime's own, so they win); e.g. the benchmark's heap and JFR. */
+    private volatile List<String> jvmOptions = List.of();
     private volatile Process process;
     /** False from the moment the test stops or kills the node until it answers ready again: a hint for clients. */
     private volatile boolean available;
@@ -106,6 +108,22 @@ public final class HeraldNode implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Adds options for the server's JVM from the next {@link #start()} on, after the runtime's own (so they win). */
+    public HeraldNode withJvmOptions(List<String> options) {
+        this.jvmOptions = List.copyOf(options);
+        return this;
+    }
+
+    /** The server JVM's process id (a launcher script's java child where there is one), or -1 before the first start. */
+    public long pid() {
+        Process p = process;
+        if (p == null) {
+            return -1;
+        }
+        return p.descendants().filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(p.pid());
     }
 
     public int port() {
@@ -190,7 +208,7 @@ public final class HeraldNode implements AutoCloseable {
         }
         List<String> command;
         try {
-            command = server.command(war(), ports, rootDir);
+            command = server.withJvmOptions(server.command(war(), ports, rootDir), jvmOptions);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot lay out " + server + " for " + name + " in " + rootDir, e);
         }
@@ -199,6 +217,7 @@ public final class HeraldNode implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // nothing of the test JVM's own HERALD_* environment leaks into the node
         builder.environment().keySet().removeIf(key -> key.startsWith("HERALD_"));
+        builder.environment().remove("JDK_JAVA_OPTIONS"); // the calling JVM's own options (the benchmark sets them)
         server.environment(builder.environment(), rootDir);
         builder.environment().putAll(environment);
         starts++;

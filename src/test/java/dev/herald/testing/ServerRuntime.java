@@ -39,7 +39,19 @@ public enum ServerRuntime {
             if (Files.isRegularFile(preBoot)) {
                 command.addAll(List.of("--prebootcommandfile", preBoot.toString()));
             }
+            // the JVM system properties production sets at boot
+            Path systemProperties = Path.of("payara-config", "system.properties");
+            if (Files.isRegularFile(systemProperties)) {
+                command.addAll(List.of("--systemproperties", systemProperties.toString()));
+            }
             return command;
+        }
+
+        @Override
+        List<String> withJvmOptions(List<String> command, List<String> options) {
+            List<String> withOptions = new ArrayList<>(command);
+            withOptions.addAll(command.indexOf("-jar"), options);
+            return withOptions;
         }
     },
 
@@ -140,6 +152,14 @@ public enum ServerRuntime {
 
     /** Lays out {@code dir} (empty, fresh) and returns the command that runs the server in the foreground. */
     abstract List<String> command(Path war, Ports ports, Path dir) throws IOException;
+
+    /** The command with more options for the server's JVM, after the runtime's own (only Payara Micro's runs java itself). */
+    List<String> withJvmOptions(List<String> command, List<String> options) {
+        if (!options.isEmpty()) {
+            throw new UnsupportedOperationException("JVM options for " + id + " are not supported yet");
+        }
+        return command;
+    }
 
     /** Variables the launcher itself needs (Herald's settings are added by the node). */
     void environment(Map<String, String> environment, Path dir) {

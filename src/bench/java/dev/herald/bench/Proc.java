@@ -66,6 +66,12 @@ final class Proc {
         }
     }
 
+    /** This JVM's heap in use after a full GC, in KiB. */
+    static long ownHeapAfterGcKb() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024;
+    }
+
     /** The machine's {busy, total} CPU ticks over all cores (busy = total - idle - iowait). */
     static long[] systemTicks() {
         try {

@@ -1,6 +1,7 @@
 /**
- * Herald's load benchmark (issue 7), test-scoped: compiled with the tests, never in the WAR, never run by
- * {@code ./mvnw verify}.
+ * Herald's load benchmark (issue 7). {@code src/bench/java} is a test source root only in the Maven profile
+ * {@code bench}: never in the WAR, never compiled or run by a plain {@code ./mvnw verify}; CI keeps it compiling
+ * with {@code ./mvnw -Pbench test-compile}.
  *
  * <h2>Run</h2>
  * <pre>
@@ -8,13 +9,17 @@
  * ./mvnw -Pbench verify -Dbench.runs=3                    # medians of 3 runs (one summary line per scenario)
  * ./mvnw -Pbench verify -Dbench.scenarios=unicast,latency # a selection
  * ./mvnw -Pbench verify -Dbench.url=http://127.0.0.1:8080 # a Herald already running (its pid is found from the port)
+ * ./mvnw -Pbench verify -Dbench.url=http://127.0.0.1:8001 -Dbench.auth=none -Dbench.redisPid=… \
+ *        -Dbench.scenarios=unicast,latency,broadcast      # the reference peer (../shared/peers/node-ws-redis)
  * </pre>
  * The profile builds the WAR and target/payara-micro.jar, then runs {@link dev.herald.bench.Bench} in its own
- * JVM (the "generator"), which starts a redis-server ({@code dev.herald.testing.RedisServer}) and Herald on
- * Payara Micro ({@code HERALD_BROKER=redis}, loopback only, the shipped listener tuning), waits for
- * {@code /health/ready}, runs a short unreported warm-up, then the scenarios. Each scenario run prints one
- * JSON line on stdout and appends it to {@code target/bench/results.jsonl}; the server's log, thread dumps
- * and JFR recordings ({@code -Dbench.jfr=true}) land in {@code target/bench/} too.
+ * JVM (the "generator"), which reads its {@link dev.herald.bench.BenchConfig} once, starts a redis-server and
+ * Herald on Payara Micro through the integration tests' harness ({@code dev.herald.testing.RedisServer},
+ * {@code HeraldNode}: {@code HERALD_BROKER=redis}, loopback only, the shipped {@code payara-config}, a 2 GB heap
+ * unless {@code bench.serverJvmArgs} says otherwise), waits for {@code /health/ready}, runs a short unreported
+ * warm-up, then the scenarios. Each scenario run prints one JSON line on stdout and appends it to
+ * {@code target/bench/results.jsonl}; the server's log ({@code herald.log}), thread dumps and JFR recordings
+ * ({@code -Dbench.jfr=true}) land in {@code target/bench/} too.
  *
  * <h2>Scenarios and sizes ({@code -Dbench.<key>=…}; defaults are issue 7's)</h2>
  * <ul>
@@ -50,16 +55,23 @@
  * otherwise; {@code -Dbench.strict=false} keeps exit 0).
  *
  * <h2>Other options</h2>
- * {@code bench.client}=nio (default: {@link dev.herald.bench.NioWsClient}, a small NIO WebSocket client; the idle
- * scenario always uses it because it can bind source addresses) or jdk ({@link dev.herald.bench.JdkWsClient},
- * java.net.http); {@code bench.nio.threads}=1; {@code bench.warmup}=3000 (0: none); {@code bench.quietLoad}=0.7
- * waits (20 s polls, at most {@code bench.quietWaitSeconds}=600) before the run and each scenario until the 1-minute load is below it;
- * {@code bench.maxSeconds}=300 bounds every loop; {@code bench.serverJvmArgs}="…" for the Payara JVM;
- * {@code bench.jfr}=true records the server with JFR; {@code bench.jvmArgs}="-Xms1g -Xmx2g" for the generator.
+ * {@code bench.client}=jdk (default: {@link dev.herald.bench.JdkWsClient}, java.net.http) or nio
+ * ({@link dev.herald.bench.NioWsClient}, a small NIO WebSocket client: its comment has the figures for why it is
+ * kept; the idle scenario uses it whenever {@code idle.sources} &gt; 1, because it binds source addresses);
+ * {@code bench.nio.threads}=1; {@code bench.auth}=test-key (default) or none; {@code bench.warmup}=3000 (0: none);
+ * {@code bench.quietLoad}=0.7 waits (20 s polls, at most {@code bench.quietWaitSeconds}=600) before the run and
+ * each scenario until the 1-minute load is below it; {@code bench.maxSeconds}=300 bounds every loop;
+ * {@code bench.serverJvmArgs}="…" for the Payara JVM (after the default -Xmx2g); {@code bench.jfr}=true records
+ * the server with JFR ({@code src/bench/jfr-top.py} summarises a recording's CPU samples);
+ * {@code bench.jvmArgs}="-Xms1g -Xmx2g" for the generator.
  * Every line also carries the CPU seconds of the generator, Herald and Redis over the measured phase (from
  * /proc), {@code other_cpu_s} (everything else on the machine meanwhile) and the load average at start and end.
  * <p>
- * Authentication: {@link dev.herald.bench.TokenSource} (no-op today) is where publish headers and per-user
- * WebSocket headers or query tokens plug in.
+ * Authentication: {@link dev.herald.bench.TokenSource} signs a publisher token and one token per user with the
+ * test key ({@code dev.herald.testing.TestTokens}), or sends none ({@code bench.auth=none}).
+ * <h2>The reference peer</h2>
+ * Scenarios unicast, latency and broadcast run against the peer as they are (a publish counts when answered
+ * 2xx: Herald answers 202, the peer 200); it has no batch route, no resume, no metrics and no /health/live, so
+ * batch and resume fail there, slow reports no closes, and idle reports no liveness.
  */
 package dev.herald.bench;

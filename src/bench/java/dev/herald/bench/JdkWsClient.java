@@ -9,27 +9,17 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Receivers on the JDK's java.net.http WebSocket: one HttpClient (one selector thread) holds every socket.
- * Reading is paused by not requesting more messages, which stops the JDK from reading the TCP socket.
- * It cannot bind a source address.
+ * Receivers on the JDK's java.net.http WebSocket, the default client ({@code bench.client=jdk}): one HttpClient
+ * (one selector thread) holds every socket. Reading is paused by not requesting more messages, which stops the
+ * JDK from reading the TCP socket. It cannot bind a source address ({@link NioWsClient} says where that matters).
  */
 final class JdkWsClient implements Ws.Client {
 
-    private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "jdk-ws");
-        t.setDaemon(true);
-        return t;
-    });
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(20))
-            .executor(executor)
-            .build();
+    private final OwnHttpClient http = new OwnHttpClient("jdk-ws", Duration.ofSeconds(20));
+    private final HttpClient client = http.client();
 
     @Override
     public String name() {
@@ -53,12 +43,7 @@ final class JdkWsClient implements Ws.Client {
 
     @Override
     public void close() {
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
     }
 
     private static final class Conn implements Ws.Conn, WebSocket.Listener {

@@ -9,13 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -31,6 +29,21 @@ final class Publisher implements AutoCloseable {
         String path(int k);
 
         String body(int k, long t);
+
+        /** Message k goes to {@code path(k)}; its body is the run's stamp (see {@link Scenarios#body}). */
+        static Message stamped(IntFunction<String> path, String tag, String padding) {
+            return new Message() {
+                @Override
+                public String path(int k) {
+                    return path.apply(k);
+                }
+
+                @Override
+                public String body(int k, long t) {
+                    return Scenarios.body(k, t, tag, padding);
+                }
+            };
+        }
     }
 
     /** The outcome of a loop: the HTTP status of every message (0: not sent, -1: failed), and timings. */
@@ -52,28 +65,23 @@ final class Publisher implements AutoCloseable {
         }
 
         boolean ok(int k) {
-            return status.get(k) == 202;
+            return accepted(status.get(k));
         }
     }
 
-    private final HttpClient client;
-    private final ExecutorService executor;
+    /** 202 from Herald; the reference peer answers 200. */
+    static boolean accepted(int status) {
+        return status / 100 == 2;
+    }
+
+    private final OwnHttpClient http = new OwnHttpClient("http-client", Duration.ofSeconds(10));
+    private final HttpClient client = http.client();
     private final String base;
     private final Map<String, String> headers;
 
     Publisher(String base, TokenSource tokens) {
         this.base = base;
         this.headers = tokens.publishHeaders();
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "http-client");
-            t.setDaemon(true);
-            return t;
-        });
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10))
-                .executor(executor)
-                .build();
     }
 
     /** One POST; returns {status, id or error}. */
@@ -91,7 +99,7 @@ final class Publisher implements AutoCloseable {
             if (at >= 0) {
                 id = Ws.stringAt(text, at);
             }
-            return new String[] {String.valueOf(response.statusCode()), response.statusCode() == 202 ? id : text};
+            return new String[] {String.valueOf(response.statusCode()), accepted(response.statusCode()) ? id : text};
         } catch (IOException e) {
             return new String[] {"-1", String.valueOf(e)};
         } catch (InterruptedException e) {
@@ -155,7 +163,7 @@ final class Publisher implements AutoCloseable {
         String[] answer = post(path, body);
         int status = Integer.parseInt(answer[0]);
         outcome.status.set(k, status);
-        if (status == 202) {
+        if (accepted(status)) {
             outcome.accepted.incrementAndGet();
             if (outcome.ids != null) {
                 outcome.ids[k] = answer[1];
@@ -189,11 +197,6 @@ final class Publisher implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
     }
 }

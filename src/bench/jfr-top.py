@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarises a JFR recording's CPU samples: top frames (self) and most frequent frames anywhere in the stack.
 Usage: jfr print --stack-depth 64 --events jdk.ExecutionSample target/bench/herald-*.jfr > /tmp/samples.txt
-       python3 src/test/java/dev/herald/bench/jfr-top.py /tmp/samples.txt [N]"""
+       python3 src/bench/jfr-top.py /tmp/samples.txt [N]"""
 import collections, re, sys
 
 path = sys.argv[1]

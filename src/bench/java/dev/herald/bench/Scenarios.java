@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,46 +21,43 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
-import java.util.function.IntPredicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /** The scenarios of issue 7 (and issue 4's slow clients); each returns its JSON line(s) as maps. */
 final class Scenarios {
 
-    private final Herald herald;
-    private final long redisPid;
+    private final BenchConfig config;
+    private final Target herald;
     private final Ws.Client client;
     private final Publisher publisher;
     private final TokenSource tokens;
-    private final long maxNanos = TimeUnit.SECONDS.toNanos(Bench.integer("maxSeconds", 300));
+    /** Bounds every load loop and connect phase. */
+    final long maxNanos;
 
-    Scenarios(Herald herald, long redisPid, Ws.Client client, Publisher publisher, TokenSource tokens) {
+    Scenarios(BenchConfig config, Target herald, Ws.Client client, Publisher publisher, TokenSource tokens) {
+        this.config = config;
         this.herald = herald;
-        this.redisPid = redisPid;
         this.client = client;
         this.publisher = publisher;
         this.tokens = tokens;
+        this.maxNanos = config.maxLoop().toNanos();
     }
 
     List<Map<String, Object>> run(String name, int run) {
         List<Map<String, Object>> lines = new ArrayList<>();
         if (name.equals("broadcast")) {
-            for (int sockets : Bench.ints("broadcast.sockets", "2000,5000")) {
+            for (int sockets : config.broadcast().sockets()) {
                 lines.add(guarded(name, run, () -> broadcast(sockets)));
             }
             return lines;
         }
         lines.add(guarded(name, run, () -> switch (name) {
-            case "unicast" -> unicast(Bench.integer("unicast.users", 1000), Bench.integer("unicast.messages", 20000),
-                    Bench.integer("unicast.publishers", 50), "unicast");
-            case "batch" -> batch(Bench.integer("batch.users", 1000), Bench.integer("batch.messages", 500000),
-                    Bench.integer("batch.size", 500), Bench.integer("batch.publishers", 4));
+            case "unicast" -> unicast(config.unicast(), "unicast");
+            case "batch" -> batch(config.batch());
             case "latency" -> latency();
             case "idle" -> idle();
             case "resume" -> resume();
-            case "slow" -> slow();
+            case "slow" -> new SlowClients(config, this, herald, publisher).run();
             default -> throw new IllegalArgumentException(name);
         }));
         return lines;
@@ -71,7 +69,7 @@ final class Scenarios {
 
     /** Common fields around a scenario; a scenario that throws still yields a line (with "error"). */
     private Map<String, Object> guarded(String name, int run, Body body) {
-        Bench.waitForQuiet(Bench.real("quietLoad", 0));
+        Bench.waitForQuiet(config);
         double leftover = herald.awaitSessionsAtMost(0, Duration.ofSeconds(60));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("scenario", name);
@@ -164,7 +162,7 @@ final class Scenarios {
     }
 
     Opened openUsers(int count, String prefix, IntFunction<Tally.Rx> handler) {
-        return open(client, count, i -> Bench.ws(herald, "/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
+        return open(client, count, i -> herald.ws("/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
     }
 
     /** Closes sockets and waits (bounded) until the server has let them go. */
@@ -191,19 +189,35 @@ final class Scenarios {
         }
     }
 
+    /** A run's tag: frames of other runs (or scenarios) on the same server count as foreign. */
+    static String tag() {
+        return Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 45), 36);
+    }
+
+    static void sleep(Duration d) {
+        LockSupport.parkNanos(d.toNanos());
+    }
+
     static String body(int k, long t, String tag, String padding) {
         return "{\"t\":" + t + ",\"n\":" + k + ",\"r\":\"" + tag + "\"" + (padding.isEmpty() ? "" : ",\"p\":\"" + padding + "\"") + "}";
     }
 
-    private Map<String, Object> cpu(Proc.Snapshot start) {
-        return Proc.Snapshot.take(herald.pid(), redisPid).since(start);
+    Proc.Snapshot snapshot() {
+        return Proc.Snapshot.take(herald.pid(), herald.redisPid());
+    }
+
+    Map<String, Object> cpu(Proc.Snapshot start) {
+        return snapshot().since(start);
     }
 
     // ---------------------------------------------------------------- unicast
 
     /** U users connected, M notifications round-robin over them, C publishers at full speed. */
-    Map<String, Object> unicast(int users, int messages, int publishers, String label) {
-        String tag = Bench.tag();
+    Map<String, Object> unicast(BenchConfig.Unicast size, String label) {
+        int users = size.users();
+        int messages = size.messages();
+        int publishers = size.publishers();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "u", i -> tally.receiver(i, n -> n % users == i, true));
         Map<String, Object> m = new LinkedHashMap<>();
@@ -212,16 +226,9 @@ final class Scenarios {
         m.put("publishers", publishers);
         m.put("connect_failed", opened.failed());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
-            Publisher.Outcome out = publisher.closedLoop(messages, publishers, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify/u" + (k % users);
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, System.nanoTime() + maxNanos, false);
+            Proc.Snapshot s0 = snapshot();
+            Publisher.Outcome out = publisher.closedLoop(messages, publishers,
+                    Publisher.Message.stamped(k -> "/notify/u" + (k % users), tag, ""), System.nanoTime() + maxNanos, false);
             drain(tally.delivered, out.accepted.get());
             Map<String, Object> cpu = cpu(s0);
             double publishSeconds = (out.lastAnswer - out.firstSend) / 1e9;
@@ -239,7 +246,7 @@ final class Scenarios {
                 m.put("first_publish_error", out.firstError);
             }
             if (label.equals("warmup")) {
-                Bench.log("warm-up: " + Json.write(m));
+                Bench.log("warm-up: " + Results.json(m));
             }
             return m;
         } finally {
@@ -254,8 +261,12 @@ final class Scenarios {
      * C publishers at full speed. Item n goes to user n % U; it counts as accepted when its request was
      * answered 202 (every item accepted).
      */
-    Map<String, Object> batch(int users, int messages, int size, int publishers) {
-        String tag = Bench.tag();
+    Map<String, Object> batch(BenchConfig.Batch sizes) {
+        int users = sizes.users();
+        int messages = sizes.messages();
+        int size = sizes.size();
+        int publishers = sizes.publishers();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "b", i -> tally.receiver(i, n -> n % users == i, true));
         int requests = messages / size;
@@ -266,7 +277,7 @@ final class Scenarios {
         m.put("publishers", publishers);
         m.put("connect_failed", opened.failed());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             Publisher.Outcome out = publisher.closedLoop(requests, publishers, new Publisher.Message() {
                 public String path(int k) {
                     return "/notify-batch";
@@ -308,14 +319,11 @@ final class Scenarios {
 
     /** 1,000 users, 500/s for 20 s, open loop: latency from the intended send time. */
     Map<String, Object> latency() {
-        int users = Bench.integer("latency.users", 1000);
-        double rate = Bench.real("latency.rate", 500);
-        double seconds = Bench.real("latency.seconds", 20);
-        return openLoopUsers(users, rate, seconds, Bench.integer("latency.publishers", 16));
-    }
-
-    private Map<String, Object> openLoopUsers(int users, double rate, double seconds, int threads) {
-        String tag = Bench.tag();
+        int users = config.latency().users();
+        double rate = config.latency().rate();
+        double seconds = config.latency().seconds();
+        int threads = config.latency().publishers();
+        String tag = tag();
         Tally tally = new Tally(tag);
         Opened opened = openUsers(users, "l", i -> tally.receiver(i, n -> n % users == i, true));
         int messages = (int) Math.round(rate * seconds);
@@ -325,17 +333,10 @@ final class Scenarios {
         m.put("seconds", seconds);
         m.put("connect_failed", opened.failed());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-            Publisher.Outcome out = publisher.openLoop(messages, rate, threads, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify/l" + (k % users);
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, start, start + maxNanos, false);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, threads,
+                    Publisher.Message.stamped(k -> "/notify/l" + (k % users), tag, ""), start, start + maxNanos, false);
             drain(tally.delivered, out.accepted.get());
             m.putAll(cpu(s0));
             m.put("published", out.accepted.get());
@@ -356,12 +357,12 @@ final class Scenarios {
 
     /** N sockets on /ws/notifications, 10 notifications/s for 10 s. */
     Map<String, Object> broadcast(int sockets) {
-        double rate = Bench.real("broadcast.rate", 10);
-        double seconds = Bench.real("broadcast.seconds", 10);
+        double rate = config.broadcast().rate();
+        double seconds = config.broadcast().seconds();
         int messages = (int) Math.round(rate * seconds);
-        String tag = Bench.tag();
+        String tag = tag();
         Tally tally = new Tally(tag);
-        Opened opened = open(client, sockets, i -> Bench.ws(herald, "/ws/notifications"), i -> null, i -> null,
+        Opened opened = open(client, sockets, i -> herald.ws("/ws/notifications"), i -> null, i -> null,
                 i -> tally.receiver(i, n -> true, true), 200);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sockets", sockets);
@@ -371,17 +372,10 @@ final class Scenarios {
         m.put("connect_failed", opened.failed());
         m.put("connect_per_s", opened.rate());
         try {
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
+            Proc.Snapshot s0 = snapshot();
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-            Publisher.Outcome out = publisher.openLoop(messages, rate, 4, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify";
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, start, start + maxNanos, false);
+            Publisher.Outcome out = publisher.openLoop(messages, rate, 4,
+                    Publisher.Message.stamped(k -> "/notify", tag, ""), start, start + maxNanos, false);
             long expected = out.accepted.get() * opened.conns().size();
             drain(tally.delivered, expected);
             m.putAll(cpu(s0));
@@ -401,9 +395,9 @@ final class Scenarios {
 
     /** Opens idle user sockets in steps (several 127.0.0.x source addresses) and measures the server at each. */
     Map<String, Object> idle() throws UnknownHostException {
-        List<Integer> steps = Bench.ints("idle.steps", "1000,5000,10000,15000,19000");
-        int sources = Bench.integer("idle.sources", 4);
-        double cpuSeconds = Bench.real("idle.cpuSeconds", 10);
+        List<Integer> steps = config.idle().steps();
+        int sources = config.idle().sources();
+        double cpuSeconds = config.idle().cpuSeconds();
         InetAddress[] local = new InetAddress[sources];
         for (int i = 0; i < sources; i++) {
             local[i] = InetAddress.getByName("127.0.0." + (1 + i));
@@ -417,28 +411,31 @@ final class Scenarios {
         m.put("server_heap_base_kb", heap0);
         List<Map<String, Object>> stepLines = new ArrayList<>();
         List<Ws.Conn> held = new ArrayList<>();
-        Tally tally = new Tally(Bench.tag());
+        Tally tally = new Tally(tag());
         boolean liveOk = true;
         int failedTotal = 0;
         String firstError = null;
-        Proc.Snapshot whole = Proc.Snapshot.take(pid, redisPid);
-        try (NioWsClient nio = new NioWsClient(Bench.integer("nio.threads", 1))) {
+        Proc.Snapshot whole = snapshot();
+        // only the NIO client binds source addresses; with one source the configured client holds the sockets
+        try (NioWsClient nio = sources > 1 ? new NioWsClient(config.nioThreads()) : null) {
+            Ws.Client holder = nio != null ? nio : client;
+            m.put("client", holder.name()); // replaces the configured client's name in the line
             for (int step : steps) {
                 int from = held.size();
                 int need = step - from;
                 if (need <= 0) {
                     continue;
                 }
-                Proc.Snapshot c0 = Proc.Snapshot.take(pid, redisPid);
-                Opened opened = open(nio, need, i -> Bench.ws(herald, "/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
-                        i -> local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
+                Proc.Snapshot c0 = snapshot();
+                Opened opened = open(holder, need, i -> herald.ws("/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
+                        i -> nio == null ? null : local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
                 Map<String, Object> connectCpu = cpu(c0);
                 held.addAll(opened.conns());
                 failedTotal += opened.failed();
                 if (firstError == null) {
                     firstError = opened.firstError();
                 }
-                Herald.sleep(Duration.ofSeconds(2));
+                sleep(Duration.ofSeconds(2));
                 Map<String, Object> s = new LinkedHashMap<>();
                 s.put("target", step);
                 s.put("held", held.size());
@@ -457,8 +454,9 @@ final class Scenarios {
                 s.put("server_fds", Proc.openFiles(pid));
                 s.put("server_threads", Proc.threads(pid));
                 s.put("gen_fds", Proc.openFiles(ProcessHandle.current().pid()));
-                Proc.Snapshot i0 = Proc.Snapshot.take(pid, redisPid);
-                Herald.sleep(Bench.seconds(cpuSeconds));
+                s.put("gen_heap_after_gc_kb", Proc.ownHeapAfterGcKb()); // what the client library holds per socket
+                Proc.Snapshot i0 = snapshot();
+                sleep(Duration.ofMillis((long) (cpuSeconds * 1000)));
                 Map<String, Object> idleCpu = cpu(i0);
                 s.put("idle_server_cpu_pct", 100 * (double) idleCpu.get("server_cores"));
                 s.put("idle_gen_cpu_pct", 100 * (double) idleCpu.get("gen_cores"));
@@ -470,7 +468,7 @@ final class Scenarios {
                 s.put("frames_received", tally.flood.get() + tally.foreign.get());
                 s.put("closed_by_server", held.stream().filter(c -> c.closed().isDone()).count());
                 stepLines.add(s);
-                Bench.log("idle step " + Json.write(s));
+                Bench.log("idle step " + Results.json(s));
                 if (opened.failed() > 0) {
                     break;
                 }
@@ -504,15 +502,15 @@ final class Scenarios {
 
     /** A user disconnects, N are published to it, it reconnects with since=<last id>: all N must arrive, once, in order. */
     Map<String, Object> resume() {
-        int count = Bench.integer("resume.count", 10);
-        String tag = Bench.tag();
+        int count = config.resumeCount();
+        String tag = tag();
         String user = "resume-" + tag;
         Tally tally = new Tally(tag);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", count);
         Tally.Rx first = tally.receiver(0, n -> true, false);
         first.keepOrder = true;
-        Opened a = open(client, 1, i -> Bench.ws(herald, "/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
+        Opened a = open(client, 1, i -> herald.ws("/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
         if (a.conns().isEmpty()) {
             throw new IllegalStateException("could not connect: " + a.firstError());
         }
@@ -537,11 +535,11 @@ final class Scenarios {
         Tally.Rx second = tally.receiver(1, n -> n >= 1, false);
         second.keepOrder = true;
         long t0 = System.nanoTime();
-        Opened b = open(client, 1, i -> Bench.ws(herald, "/ws/notifications/" + user + "?since=" + since), i -> user,
+        Opened b = open(client, 1, i -> herald.ws("/ws/notifications/" + user + "?since=" + since), i -> user,
                 i -> null, i -> second, 1);
         drain(second.count, count);
         double allMs = (System.nanoTime() - t0) / 1e6;
-        Herald.sleep(Duration.ofSeconds(1)); // anything extra would show now
+        sleep(Duration.ofSeconds(1)); // anything extra would show now
         List<Integer> order;
         synchronized (second) {
             order = new ArrayList<>(second.order);
@@ -559,276 +557,5 @@ final class Scenarios {
         m.put("ok", accepted == count && order.size() == count && inOrder && tally.duplicates.get() == 0);
         closeAndSettle(b);
         return m;
-    }
-
-    // ---------------------------------------------------------------- slow clients (issue 4)
-
-    /**
-     * 1,000 users under a steady open-loop rate, twice: all reading, then with 1% that stop reading. So that a
-     * client that stops reading actually fills its buffers within the run, the slow-designated users also get
-     * a "flood" (larger frames at a few per second) in BOTH runs: the server does the same work both times,
-     * and only the reading differs. The others' latency is compared; the slow ones should be closed with 4429.
-     */
-    Map<String, Object> slow() {
-        int users = Bench.integer("slow.users", 1000);
-        int slowCount = Bench.integer("slow.slowClients", Math.max(1, users / 100));
-        double rate = Bench.real("slow.rate", 500);
-        double seconds = Bench.real("slow.seconds", 20);
-        double floodRate = Bench.real("slow.floodRate", 20);
-        int floodBytes = Bench.integer("slow.floodBytes", 60000);
-        int stride = users / slowCount;
-        IntPredicate isSlow = i -> i % stride == 0 && i / stride < slowCount;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("users", users);
-        m.put("slow_clients", slowCount);
-        m.put("rate", rate);
-        m.put("seconds", seconds);
-        m.put("flood_per_slow_user_per_s", floodRate);
-        m.put("flood_bytes", floodBytes);
-        Map<String, Object> a = slowRun(users, isSlow, slowCount, rate, seconds, floodRate, floodBytes, false);
-        Map<String, Object> b = slowRun(users, isSlow, slowCount, rate, seconds, floodRate, floodBytes, true);
-        a.forEach((k, v) -> m.put("reading_" + k, v));
-        b.forEach((k, v) -> m.put("slow_" + k, v));
-        double p99a = (double) a.get("others_p99_ms");
-        double p99b = (double) b.get("others_p99_ms");
-        m.put("p99_change_pct", 100 * (p99b - p99a) / p99a);
-        m.put("closed_4429", b.get("closed_4429_metric"));
-        m.put("live_ok", b.get("live_ok"));
-        m.put("threads_stuck_in_write", b.get("threads_stuck_in_write"));
-        m.put("ok", (double) a.get("others_ratio") == 1.0 && (double) b.get("others_ratio") == 1.0
-                && Boolean.TRUE.equals(b.get("live_ok")) && Long.valueOf(0).equals(b.get("threads_stuck_in_write")));
-        return m;
-    }
-
-    private Map<String, Object> slowRun(int users, IntPredicate isSlow, int slowCount, double rate, double seconds,
-                                        double floodRate, int floodBytes, boolean stopReading) {
-        String tag = Bench.tag();
-        Tally tally = new Tally(tag);
-        Opened opened = openUsers(users, "s", i -> tally.receiver(i, n -> n % users == i, !isSlow.test(i)));
-        List<Tally.Rx> slowRx;
-        synchronized (tally.receivers) {
-            slowRx = tally.receivers.stream().filter(rx -> isSlow.test(rx.index)).toList();
-        }
-        if (stopReading) {
-            slowRx.forEach(rx -> rx.conn.pause());
-        }
-        double slowClosedBefore = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
-        double errorClosedBefore = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
-        Map<String, Object> m = new LinkedHashMap<>();
-        try {
-            int messages = (int) Math.round(rate * seconds);
-            // both runs flood the slow-designated users, so the server's work is the same and only the reading
-            // differs (without it in the baseline, the change measured the 240 MB of extra publishing instead)
-            int floodMessages = (int) Math.round(floodRate * slowCount * seconds);
-            String padding = "x".repeat(floodBytes);
-            List<Integer> slowUsers = new ArrayList<>();
-            for (int i = 0; i < users; i++) {
-                if (isSlow.test(i)) {
-                    slowUsers.add(i);
-                }
-            }
-            // probes while it runs: liveness every second, thread dumps at 60% and 90% of the run
-            List<Integer> liveStatuses = Collections.synchronizedList(new ArrayList<>());
-            AtomicLong liveMaxMicros = new AtomicLong();
-            List<String> dumps = Collections.synchronizedList(new ArrayList<>());
-            List<Double> closedAt = Collections.synchronizedList(new ArrayList<>()); // s after start, one per 4429 seen
-            double[] lastSlowCount = {Double.isNaN(slowClosedBefore) ? 0 : slowClosedBefore};
-            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-            long end = start + (long) (seconds * 1e9);
-            Thread probe = new Thread(() -> {
-                boolean d1 = false;
-                boolean d2 = false;
-                while (System.nanoTime() < end + TimeUnit.SECONDS.toNanos(1)) {
-                    long t0 = System.nanoTime();
-                    String[] live = herald.get("/health/live");
-                    liveMaxMicros.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
-                    liveStatuses.add(Integer.parseInt(live[0]));
-                    if (stopReading) {
-                        double closedNow = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
-                        for (; closedNow > lastSlowCount[0]; lastSlowCount[0]++) {
-                            closedAt.add((System.nanoTime() - start) / 1e9);
-                        }
-                    }
-                    double done = (System.nanoTime() - start) / (double) (end - start);
-                    if (stopReading && !d1 && done >= 0.6) {
-                        d1 = true;
-                        dumps.add(herald.threadDump());
-                    } else if (stopReading && !d2 && done >= 0.9) {
-                        d2 = true;
-                        dumps.add(herald.threadDump());
-                    }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1000));
-                }
-            }, "probe");
-            probe.setDaemon(true);
-            Proc.Snapshot s0 = Proc.Snapshot.take(herald.pid(), redisPid);
-            AtomicReference<Publisher.Outcome> floodOut = new AtomicReference<>();
-            Thread floodThread = new Thread(() -> floodOut.set(publisher.openLoop(floodMessages, floodRate * slowCount, 8,
-                    new Publisher.Message() {
-                        public String path(int k) {
-                            return "/notify/s" + slowUsers.get(k % slowUsers.size());
-                        }
-
-                        public String body(int k, long t) {
-                            return Scenarios.body(k, t, tag + "f", padding);
-                        }
-                    }, start, start + maxNanos, false)), "flood");
-            floodThread.setDaemon(true);
-            probe.start();
-            floodThread.start();
-            Publisher.Outcome out = publisher.openLoop(messages, rate, 16, new Publisher.Message() {
-                public String path(int k) {
-                    return "/notify/s" + (k % users);
-                }
-
-                public String body(int k, long t) {
-                    return Scenarios.body(k, t, tag, "");
-                }
-            }, start, start + maxNanos, false);
-            IntPredicate forOthers = n -> !isSlow.test(n % users);
-            long expectedOthers = 0;
-            for (int k = 0; k < messages; k++) {
-                if (out.ok(k) && forOthers.test(k)) {
-                    expectedOthers++;
-                }
-            }
-            AtomicLong othersDelivered = new AtomicLong();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                long sum = 0;
-                synchronized (tally.receivers) {
-                    for (Tally.Rx rx : tally.receivers) {
-                        if (!isSlow.test(rx.index)) {
-                            sum += rx.count.get();
-                        }
-                    }
-                }
-                othersDelivered.set(sum);
-                if (sum >= expectedOthers) {
-                    break;
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            }
-            try {
-                floodThread.join(TimeUnit.NANOSECONDS.toMillis(maxNanos));
-                probe.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            m.putAll(cpu(s0));
-            Herald.sleep(Duration.ofSeconds(1));
-            double slowClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"slow\"");
-            double errorClosedAfter = herald.metric("herald_sessions_closed_total", "reason=\"error\"");
-            long valid = 0;
-            synchronized (tally.receivers) {
-                for (Tally.Rx rx : tally.receivers) {
-                    if (!isSlow.test(rx.index)) {
-                        valid += rx.validCount(out::ok);
-                    }
-                }
-            }
-            m.put("published", out.accepted.get());
-            m.put("flood_published", floodOut.get() == null ? 0 : floodOut.get().accepted.get());
-            m.put("publish_failed", out.failed.get() + (floodOut.get() == null ? 0 : floodOut.get().failed.get()));
-            m.put("others_expected", expectedOthers);
-            m.put("others_delivered", valid);
-            m.put("others_ratio", expectedOthers == 0 ? Double.NaN : (double) valid / expectedOthers);
-            m.put("duplicates", tally.duplicates.get());
-            Histogram h = tally.latency.getIntervalHistogram();
-            m.put("others_p50_ms", h.getValueAtPercentile(50) / 1000.0);
-            m.put("others_p99_ms", h.getValueAtPercentile(99) / 1000.0);
-            m.put("others_max_ms", h.getMaxValue() / 1000.0);
-            m.put("send_lag_p99_ms", out.sendLag.getIntervalHistogram().getValueAtPercentile(99) / 1000.0);
-            m.put("closed_4429_metric", slowClosedAfter - (Double.isNaN(slowClosedBefore) ? 0 : slowClosedBefore));
-            // sessions closed for another reason (e.g. 1011 after a failed or timed-out send) meanwhile
-            m.put("closed_error_metric", errorClosedAfter - (Double.isNaN(errorClosedBefore) ? 0 : errorClosedBefore));
-            synchronized (liveStatuses) {
-                m.put("live_probes", liveStatuses.size());
-                m.put("live_ok", !liveStatuses.isEmpty() && liveStatuses.stream().allMatch(s -> s == 200));
-            }
-            m.put("live_max_ms", liveMaxMicros.get() / 1000.0);
-            if (stopReading) {
-                // let the slow clients read again: what is left in the kernel, then (if the server sent it) the Close
-                slowRx.forEach(rx -> rx.conn.resume());
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (System.nanoTime() < until && slowRx.stream().anyMatch(rx -> !rx.conn.closed().isDone())) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-                }
-                m.put("slow_closed_4429_seen", slowRx.stream().filter(rx -> rx.closeCode == 4429).count());
-                m.put("slow_close_codes", slowRx.stream().map(rx -> rx.closeCode).toList().toString());
-                m.put("slow_close_reasons", slowRx.stream().map(rx -> String.valueOf(rx.closeReason)).distinct().toList().toString());
-                synchronized (closedAt) {
-                    // seen by a once-a-second metric poll: accurate to about a second
-                    m.put("first_4429_after_s", closedAt.isEmpty() ? Double.NaN : closedAt.get(0));
-                    m.put("last_4429_after_s", closedAt.isEmpty() ? Double.NaN : closedAt.get(closedAt.size() - 1));
-                    // what the server had been handed for one slow client before it gave up on it (kernel + queues)
-                    m.put("flood_mb_per_slow_client_before_4429", closedAt.isEmpty() ? Double.NaN
-                            : closedAt.get(0) * floodRate * floodBytes / 1e6);
-                }
-                long received = slowRx.stream().mapToLong(rx -> rx.count.get()).sum();
-                m.put("slow_frames_received", received);
-                analyse(m, dumps);
-                List<String> files = new ArrayList<>();
-                for (int i = 0; i < dumps.size(); i++) {
-                    java.nio.file.Path file = Bench.outDir.resolve("threads-slow-" + tag + "-" + (i + 1) + ".txt");
-                    try {
-                        java.nio.file.Files.writeString(file, String.valueOf(dumps.get(i)));
-                        files.add(file.getFileName().toString());
-                    } catch (java.io.IOException e) {
-                        Bench.log("could not write " + file + ": " + e);
-                    }
-                }
-                m.put("thread_dump_files", String.join(" ", files));
-            }
-            return m;
-        } finally {
-            closeAndSettle(opened);
-        }
-    }
-
-    private static final Pattern THREAD = Pattern.compile("^\"([^\"]+)\"", Pattern.MULTILINE);
-    private static final List<String> WRITE_FRAMES = List.of("SocketDispatcher.write", "SocketChannelImpl.write",
-            "NioSocketImpl.write", "SocketOutputStream.write", "IOUtil.write", "TemporarySelectorWriter",
-            "blockAfterWriteIfNeeded", "OutputBuffer.flush", "TyrusRemoteEndpoint$Basic.send", "BasicRemote.send",
-            "TyrusFuture.get", "FutureImpl.get", "SafeFutureImpl.get");
-
-    /**
-     * A thread is stuck in a socket write when it sits in a write frame in both dumps (a moment apart); a thread
-     * passing through a non-blocking write once is normal.
-     */
-    static void analyse(Map<String, Object> m, List<String> dumps) {
-        List<List<String>> inWrite = new ArrayList<>();
-        for (String dump : dumps) {
-            List<String> names = new ArrayList<>();
-            if (dump != null) {
-                for (String block : dump.split("\n\n")) {
-                    Matcher name = THREAD.matcher(block.strip());
-                    if (!name.find()) {
-                        continue;
-                    }
-                    String[] lines = block.strip().split("\n");
-                    boolean writing = false;
-                    for (int i = 0; i < Math.min(lines.length, 14); i++) {
-                        for (String frame : WRITE_FRAMES) {
-                            writing |= lines[i].contains(frame);
-                        }
-                    }
-                    if (writing) {
-                        names.add(name.group(1));
-                    }
-                }
-            }
-            inWrite.add(names);
-        }
-        m.put("thread_dumps", dumps.stream().filter(d -> d != null && d.contains("Full thread dump")).count());
-        m.put("threads_in_write_per_dump", inWrite.stream().map(List::size).toList().toString());
-        List<String> stuck = inWrite.isEmpty() ? List.of() : new ArrayList<>(inWrite.get(0));
-        for (List<String> other : inWrite) {
-            stuck.retainAll(other);
-        }
-        m.put("threads_stuck_in_write", (long) (dumps.size() < 2 ? -1 : stuck.size()));
-        if (!stuck.isEmpty()) {
-            m.put("stuck_threads", String.join(", ", stuck));
-        }
     }
 }
