@@ -1,0 +1,62 @@
+#!/bin/sh
+# Makes sure the programs the tests start are here, so the README's test command works on a fresh
+# Debian/Ubuntu machine with only a JDK. Run by the build (pom.xml, exec-maven-plugin), once per phase
+# for what that phase needs:  sh src/build/test-tools.sh <install: true|false> <tool>...
+# Missing tools are installed with apt-get (as root, or with passwordless sudo); where that is not
+# possible or not wanted (-Dherald.tools.install=false), it stops with one line saying what to run.
+set -eu
+install=$1
+shift
+
+# Each tool is looked up the way the tests look for it (override variable, else their default), so a
+# tool given by REDIS_SERVER, CHROMIUM or CHROMEDRIVER is not missing, and one installed elsewhere is.
+missing=
+check() {
+    missing=
+    for tool in "$@"; do
+        case $tool in
+            node)         var=;             path=node;                                 package=nodejs ;;
+            redis-server) var=REDIS_SERVER; path=${REDIS_SERVER:-redis-server};        package=redis-server ;;
+            chromium)     var=CHROMIUM;     path=${CHROMIUM:-/usr/bin/chromium};         package=chromium ;;
+            chromedriver) var=CHROMEDRIVER; path=${CHROMEDRIVER:-/usr/bin/chromedriver}; package=chromium-driver ;;
+            *) echo "test-tools.sh: unknown tool '$tool'" >&2; exit 2 ;;
+        esac
+        command -v "$path" >/dev/null 2>&1 && [ ! -d "$path" ] && continue
+        # installing the package would not help a test that was told to use another file
+        if [ -n "$var" ] && eval "[ -n \"\${$var:-}\" ]"; then
+            echo "Herald's tests: $var=$path is not an executable file: correct it, or unset $var to use the $package package" >&2
+            exit 1
+        fi
+        missing="$missing $package"
+    done
+}
+
+check "$@"
+[ -z "$missing" ] && exit 0
+
+if [ "$install" = true ] && command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+        as_root=
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        as_root="sudo -n"
+    else
+        as_root=none
+    fi
+    if [ "$as_root" != none ]; then
+        echo "Herald's tests need:$missing; installing with apt-get"
+        # env, not an exported variable: sudo resets the environment
+        $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+        check "$@"
+        [ -z "$missing" ] && exit 0
+        echo "Herald's tests: still missing after apt-get install:$missing" >&2
+        exit 1
+    fi
+fi
+
+if command -v apt-get >/dev/null 2>&1; then
+    echo "Herald's tests need:$missing; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
+else
+    echo "Herald's tests need:$missing; install them with your package manager (or set REDIS_SERVER, CHROMIUM, CHROMEDRIVER to the binaries)" >&2
+fi
+exit 1
