@@ -24,7 +24,7 @@ check() {
         command -v "$path" >/dev/null 2>&1 && [ ! -d "$path" ] && continue
         # installing the package would not help a test that was told to use another file
         if [ -n "$var" ] && eval "[ -n \"\${$var:-}\" ]"; then
-            echo "Herald's tests: $var=$path is not an executable file: correct it, or unset $var to use the $package package" >&2
+            echo "$var=$path is not an executable file: correct it, or unset $var to use the $package package" >&2
             exit 1
         fi
         missing="$missing $package"
@@ -43,20 +43,20 @@ if [ "$install" = true ] && command -v apt-get >/dev/null 2>&1; then
         as_root=none
     fi
     if [ "$as_root" != none ]; then
-        echo "Herald's tests need:$missing; installing with apt-get"
+        echo "Installing what the tests need:$missing"
         # env, not an exported variable: sudo resets the environment
         $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
         $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
         check "$@"
         [ -z "$missing" ] && exit 0
-        echo "Herald's tests: still missing after apt-get install:$missing" >&2
+        echo "Still missing after apt-get install:$missing" >&2
         exit 1
     fi
 fi
 
 if command -v apt-get >/dev/null 2>&1; then
-    echo "Herald's tests need:$missing; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
+    echo "The tests need$missing; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
 else
-    echo "Herald's tests need:$missing; install them with your package manager (or set REDIS_SERVER, CHROMIUM, CHROMEDRIVER to the binaries)" >&2
+    echo "The tests need$missing; install them (or set REDIS_SERVER, CHROMIUM, CHROMEDRIVER to the binaries)" >&2
 fi
 exit 1
