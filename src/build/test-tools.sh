@@ -1,30 +1,32 @@
 #!/bin/sh
 # Makes sure the programs the tests start are here, so the README's test command works on a fresh
-# Debian/Ubuntu machine with only a JDK. Run by the build (pom.xml, exec-maven-plugin), once per phase
+# Debian/Ubuntu machine with only a JDK. Run by the build (pom.xml, maven-antrun-plugin), once per phase
 # for what that phase needs:  sh src/build/test-tools.sh <install: true|false> <tool>...
+# Lives in src/build, not .mvn: it is part of this project's build, and .mvn holds Maven's own files.
 # Missing tools are installed with apt-get (as root, or with passwordless sudo); where that is not
 # possible or not wanted (-Dherald.tools.install=false), it stops with one line saying what to run.
 set -eu
 install=$1
 shift
 
-# Each tool is looked up the way the tests look for it (override variable, else their default), so a
-# tool given by REDIS_SERVER, CHROMIUM or CHROMEDRIVER is not missing, and one installed elsewhere is.
+# Each tool is looked up the way the tests look for it (RedisServer: REDIS_SERVER, else the PATH; BrowserIT:
+# CHROMIUM and CHROMEDRIVER, else /usr/bin), so a tool given that way is not missing, and one elsewhere is.
 missing=
 check() {
     missing=
     for tool in "$@"; do
         case $tool in
-            node)         var=;             path=node;                                 package=nodejs ;;
-            redis-server) var=REDIS_SERVER; path=${REDIS_SERVER:-redis-server};        package=redis-server ;;
-            chromium)     var=CHROMIUM;     path=${CHROMIUM:-/usr/bin/chromium};         package=chromium ;;
-            chromedriver) var=CHROMEDRIVER; path=${CHROMEDRIVER:-/usr/bin/chromedriver}; package=chromium-driver ;;
+            node)         var=;             given=;                    default=node;                  package=nodejs ;;
+            redis-server) var=REDIS_SERVER; given=${REDIS_SERVER:-};   default=redis-server;          package=redis-server ;;
+            chromium)     var=CHROMIUM;     given=${CHROMIUM:-};       default=/usr/bin/chromium;     package=chromium ;;
+            chromedriver) var=CHROMEDRIVER; given=${CHROMEDRIVER:-};   default=/usr/bin/chromedriver; package=chromium-driver ;;
             *) echo "test-tools.sh: unknown tool '$tool'" >&2; exit 2 ;;
         esac
+        path=${given:-$default}
         command -v "$path" >/dev/null 2>&1 && [ ! -d "$path" ] && continue
         # installing the package would not help a test that was told to use another file
-        if [ -n "$var" ] && eval "[ -n \"\${$var:-}\" ]"; then
-            echo "$var=$path is not an executable file: correct it, or unset $var to use the $package package" >&2
+        if [ -n "$given" ]; then
+            echo "$var=$given is not an executable file: correct it, or unset $var to use the $package package" >&2
             exit 1
         fi
         missing="$missing $package"
