@@ -23,7 +23,10 @@ check() {
             *) echo "test-tools.sh: unknown tool '$tool'" >&2; exit 2 ;;
         esac
         path=${given:-$default}
-        command -v "$path" >/dev/null 2>&1 && [ ! -d "$path" ] && continue
+        case $path in
+            */*) [ -f "$path" ] && [ -x "$path" ] && continue ;;  # sh's command -v takes any existing path
+            *) command -v "$path" >/dev/null 2>&1 && continue ;;
+        esac
         # installing the package would not help a test that was told to use another file
         if [ -n "$given" ]; then
             echo "$var=$given is not an executable file: correct it, or unset $var to use the $package package" >&2
