@@ -27,7 +27,7 @@ public record Stream(String userId) {
         return new Stream(Objects.requireNonNull(userId, "userId"));
     }
 
-    /** Every valid token may open the broadcast stream; a user's stream only that user's (README, Security). */
+    /** Every valid token may open the broadcast stream; a user's stream only that user's (src/site/markdown/security.md). */
     public boolean isOpenTo(Caller caller) {
         return isBroadcast() || caller.is(userId);
     }

@@ -30,7 +30,7 @@ import org.eclipse.microprofile.metrics.annotation.RegistryScope;
  * Herald's metrics in MicroProfile Metrics (application scope, Prometheus text at the server's
  * {@code /metrics}). The only class that uses MP Metrics types: where the API is missing (WildFly),
  * CDI cannot load it and {@link Telemetry.None} is used instead. Names and tags are fixed and never
- * carry a user id; README "Metrics" documents each.
+ * carry a user id; src/site/markdown/operations.md documents each.
  */
 @Alternative
 @Priority(1)

@@ -83,7 +83,7 @@ public class TokenVerifier {
         try {
             if (!useKey(builder)) {
                 LOG.log(Level.WARNING, "No mp.jwt.verify.publickey or mp.jwt.verify.publickey.location is set: "
-                        + "every token, and so every request, is refused. See README, Security.");
+                        + "every token, and so every request, is refused. See the security documentation (src/site/markdown/security.md).");
                 return;
             }
         } catch (IOException | GeneralSecurityException | JoseException e) {

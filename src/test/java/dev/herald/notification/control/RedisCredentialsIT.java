@@ -23,11 +23,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Herald against a Redis that demands credentials: separate ACL users for publishing and subscribing
- * with exactly the rights README documents, and TLS with a certificate this test generates.
+ * with exactly the rights src/site/markdown/security.md documents, and TLS with a certificate this test generates.
  */
 class RedisCredentialsIT {
 
-    /** README, "Redis credentials": the least each connection needs. */
+    /** src/site/markdown/security.md, "Redis credentials": the least each connection needs. */
     static final String PUBLISHER_RULES = "~herald:* &herald:live:* -@all +evalsha +eval +xadd +xlen +xrange +xrevrange "
             + "+xdel +xinfo|stream +exists +publish +hmget +hset +pexpire +time +ping +client|setname +hello +auth";
     static final String SUBSCRIBER_RULES = "&herald:live:* -@all +psubscribe +punsubscribe +ping +client|setname +hello +auth";
