@@ -3,7 +3,6 @@ package dev.herald.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -13,8 +12,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 /**
  * One Herald node: {@code target/herald.war} on a server ({@link ServerRuntime}: Payara Micro unless told
@@ -31,10 +32,6 @@ public final class HeraldNode implements AutoCloseable {
     public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Path TARGET = Path.of("target");
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
 
     private final ServerRuntime server;
     private final String name;
@@ -112,12 +109,17 @@ public final class HeraldNode implements AutoCloseable {
         return ports.http();
     }
 
+    /** Herald's routes on this node (at context root {@code /}, on its current port). */
+    public Endpoints endpoints() {
+        return new Endpoints(URI.create("http://127.0.0.1:" + ports.http() + "/"));
+    }
+
     public URI http(String path) {
-        return URI.create("http://127.0.0.1:" + ports.http() + "/" + path);
+        return endpoints().http(path);
     }
 
     public URI ws(String path) {
-        return URI.create("ws://127.0.0.1:" + ports.http() + "/" + path);
+        return endpoints().ws(path);
     }
 
     /** MicroProfile Health, e.g. {@code health/ready}: where this server serves it. */
@@ -142,6 +144,15 @@ public final class HeraldNode implements AutoCloseable {
     /** True while the process runs and the test has not begun stopping it; clients prefer available nodes. */
     public boolean isAvailable() {
         return available && isRunning();
+    }
+
+    /** The process the node runs in (Payara Micro's and Open Liberty's JVM itself; WildFly's launcher script). */
+    public long pid() {
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException(name + " was never started");
+        }
+        return p.pid();
     }
 
     public boolean isRunning() {
@@ -246,7 +257,7 @@ public final class HeraldNode implements AutoCloseable {
     /** The status {@code GET /health/ready} answers, or -1 when the node cannot be reached within 3 s. */
     public int readyStatus() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(health("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
+            return Http.client().send(HttpRequest.newBuilder(health("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -254,6 +265,13 @@ public final class HeraldNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /** Starts the nodes in parallel (each boot takes seconds) and returns once all are ready; fails if one does not boot. */
+    public static void startAll(HeraldNode... nodes) {
+        CompletableFuture.allOf(Stream.of(nodes)
+                .map(node -> CompletableFuture.runAsync(node::start, task -> new Thread(task, "boot-" + node.name()).start()))
+                .toArray(CompletableFuture[]::new)).join();
     }
 
     /** SIGTERM (a graceful shutdown: sessions are closed with 1001), then waits for the process to exit. */
