@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.HeraldMetrics;
 import dev.herald.testing.HeraldNode;
-import dev.herald.testing.Http.Reply;
 import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
 import dev.herald.testing.JsonText;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.ServerRuntime;
@@ -114,7 +114,7 @@ class PortableIT {
             + "a_broadcast_reaches_a_socket_on_the_broadcast_endpoint")
     void a_broadcast_reaches_a_socket_on_the_broadcast_endpoint() {
         String marker = UUID.randomUUID().toString();
-        try (TestSocket socket = TestSocket.connect(ws("ws/notifications?token=" + TestTokens.token("listener")))) {
+        try (TestSocket socket = TestSocket.connect(node.endpoints().broadcastSocket(null))) {
             Reply reply = post("notify", TestTokens.publisher(), "{\"marker\":\"" + marker + "\"}");
             assertEquals(202, reply.status(), reply::toString);
             JsonObject frame = JsonText.object(socket.next(FRAME));

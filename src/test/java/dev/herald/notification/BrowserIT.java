@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.HeraldNode;
-import dev.herald.testing.Http.Reply;
 import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
 import dev.herald.testing.RedisServer;
 import jakarta.json.Json;
 import java.io.File;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.testing.Deployments;
 import dev.herald.testing.Endpoints;
 import dev.herald.testing.HeraldMetrics;
-import dev.herald.testing.Http.Reply;
 import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
 import dev.herald.testing.JsonText;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
@@ -68,26 +68,21 @@ class HeraldIT {
     private static final Duration FRAME = Duration.ofSeconds(10);
     private static final Duration QUIET = Duration.ofMillis(500);
 
-    /** Started by {@link #deployment()}, which Arquillian runs before any JUnit callback of this class. */
-    private static RedisServer redis;
+    /** Started when the class initialises: Arquillian calls {@link #deployment()} before any JUnit callback. */
+    private static final RedisServer redis = Deployments.redisForThisClass();
 
     @ArquillianResource
     URL base;
 
     @Deployment(testable = false)
     static WebArchive deployment() {
-        if (redis == null) {
-            redis = Deployments.redisForThisClass();
-        }
         // room for the resume test's 205 notifications of one user (the default, 100, would trim them)
         return Deployments.herald(redis, "herald.history.size=1000");
     }
 
     @AfterAll
     static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
+        redis.close();
     }
 
     // ---------------------------------------------------------------------------------------- the seed's flows

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.Deployments;
 import dev.herald.testing.Endpoints;
-import dev.herald.testing.Http.Reply;
 import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
 import dev.herald.testing.TestTokens;
@@ -48,16 +48,14 @@ class SecurityIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final AtomicInteger TRIED = new AtomicInteger();
     private static final AtomicInteger REFUSED = new AtomicInteger();
-    private static RedisServer redis;
+    /** Started when the class initialises: Arquillian calls {@link #deployment()} before any JUnit callback. */
+    private static final RedisServer redis = Deployments.redisForThisClass();
 
     @ArquillianResource
     URL base;
 
     @Deployment(testable = false)
     static WebArchive deployment() {
-        if (redis == null) {
-            redis = Deployments.redisForThisClass();
-        }
         return Deployments.herald(redis, """
                 herald.publish.rate-limit=5
                 herald.publish.burst=10
@@ -70,9 +68,7 @@ class SecurityIT {
     @AfterAll
     static void report() {
         System.out.println("security: " + TRIED.get() + " attacks tried, " + REFUSED.get() + " refused");
-        if (redis != null) {
-            redis.close();
-        }
+        redis.close();
         assertEquals(TRIED.get(), REFUSED.get(), "every attack refused");
     }
 

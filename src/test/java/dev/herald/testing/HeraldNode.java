@@ -23,13 +23,18 @@ import java.util.stream.Stream;
  * environment variables. It can be stopped gracefully ({@link #terminate()}, SIGTERM) or killed ({@link #kill()},
  * SIGKILL), and started again on the same ports with the same settings, each time in a fresh runtime directory.
  * <p>
- * Payara Micro runs with {@code payara-config/pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only,
- * keep-alive connections never closed after a request count, as in production), without Hazelcast or phone-home.
+ * When to use: a test that needs several nodes, stops or restarts one, or runs on another server (ChaosIT,
+ * BrowserIT, PortableIT); for one Payara Micro deployment per class use Arquillian with {@link Deployments}.
+ * <p>
+ * Payara Micro runs with production's {@code payara-config} files, as {@code ./mvnw -Prun} does:
+ * {@code pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only, keep-alive connections never closed after a
+ * request count, a fixed request thread pool) and {@code system.properties}; without Hazelcast or phone-home.
  * The server's output goes to {@code target/<logs>/<name>.log}, appended across restarts.
  */
 public final class HeraldNode implements AutoCloseable {
 
-    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
+    /** Ready in 10-20 s alone; two nodes booting together on a 2-core machine busy with other builds took over 90 s. */
+    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Path TARGET = Path.of("target");
 
