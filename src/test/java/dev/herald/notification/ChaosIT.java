@@ -195,33 +195,28 @@ class ChaosIT {
     @Test
     @Order(4)
     void a_sigtermed_node_closes_its_sessions_with_1001_and_they_resume_elsewhere_losing_nothing() {
-        Scenario s = new Scenario("node-sigterm", Duration.ofMillis(60));
-        s.start();
-        s.awaitAcknowledged(300);
-        a.terminate();
-        s.awaitAcknowledged(s.publisher.acknowledged() + 100);
-        HeraldNode.startAll(a);
-        s.awaitAcknowledged(s.publisher.acknowledged() + 200);
-        s.finish();
-        assertTrue(s.sessions().stream().anyMatch(session -> session.closures().stream()
-                        .anyMatch(c -> c.code() == 1001 && c.node().equals(a.name()))),
-                "a session on A was closed with 1001 when A was SIGTERMed");
+        nodeAGoesAwayAndComesBack("node-sigterm", () -> a.terminate(), 1001, "was closed with 1001 when A was SIGTERMed");
     }
 
     @Test
     @Order(5)
     void sessions_of_a_sigkilled_node_resume_elsewhere_losing_nothing() {
-        Scenario s = new Scenario("node-sigkill", Duration.ofMillis(60));
+        nodeAGoesAwayAndComesBack("node-sigkill", () -> a.kill(), 1006, "saw its connection fail (1006) when A was SIGKILLed");
+    }
+
+    /** While publishing goes on, {@code fault} takes node A away, then A starts again; a session on A saw {@code closeCode}. */
+    private static void nodeAGoesAwayAndComesBack(String scenario, Runnable fault, int closeCode, String howItClosed) {
+        Scenario s = new Scenario(scenario, Duration.ofMillis(60));
         s.start();
         s.awaitAcknowledged(300);
-        a.kill();
+        fault.run();
         s.awaitAcknowledged(s.publisher.acknowledged() + 100);
         HeraldNode.startAll(a);
         s.awaitAcknowledged(s.publisher.acknowledged() + 200);
         s.finish();
         assertTrue(s.sessions().stream().anyMatch(session -> session.closures().stream()
-                        .anyMatch(c -> c.code() == 1006 && c.node().equals(a.name()))),
-                "a session on A saw its connection fail (1006) when A was SIGKILLed");
+                        .anyMatch(c -> c.code() == closeCode && c.node().equals(a.name()))),
+                "a session on A " + howItClosed);
     }
 
     @Test
