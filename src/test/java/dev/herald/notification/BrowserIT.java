@@ -4,23 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.HeraldNode;
+import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
 import dev.herald.testing.RedisServer;
 import jakarta.json.Json;
 import java.io.File;
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.stream.IntStream;
@@ -59,14 +56,13 @@ class BrowserIT {
     private static HeraldNode b;
     private static ChromeDriverService chromedriver;
     private static WebDriver browser;
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     static void start() throws IOException {
         redis = RedisServer.start();
         a = HeraldNode.createInDevelopmentMode("browser-A", redis.uri());
         b = HeraldNode.createInDevelopmentMode("browser-B", redis.uri());
-        bootAll(a, b);
+        HeraldNode.startAll(a, b);
         Files.createDirectories(SHOTS);
         chromedriver = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver")))
@@ -100,7 +96,7 @@ class BrowserIT {
     /** A scenario that stopped node A and then failed leaves it down: the next one gets it back. */
     @BeforeEach
     void nodesRunning() {
-        bootAll(Stream.of(a, b).filter(node -> !node.isRunning()).toArray(HeraldNode[]::new));
+        HeraldNode.startAll(Stream.of(a, b).filter(node -> !node.isRunning()).toArray(HeraldNode[]::new));
         browser.manage().window().setSize(new Dimension(1280, 900));
     }
 
@@ -210,23 +206,23 @@ class BrowserIT {
     }
 
     @Test
-    void theFilesAreServedWithTheirTypesAPolicyAndRevalidation() throws Exception {
-        HttpResponse<String> page = get("", null);
-        assertEquals(200, page.statusCode());
-        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"), page.headers().toString());
-        String policy = page.headers().firstValue("Content-Security-Policy").orElse("");
+    void theFilesAreServedWithTheirTypesAPolicyAndRevalidation() {
+        Reply page = get("", null);
+        assertEquals(200, page.status());
+        assertTrue(page.contentType().startsWith("text/html"), page.toString());
+        String policy = page.header("Content-Security-Policy").orElse("");
         assertTrue(policy.contains("default-src 'self'") && !policy.contains("unsafe-inline"), policy);
         assertTrue(page.body().contains("<script type=\"module\" src=\"demo.js\">"), "the page loads its script as a file");
 
-        HttpResponse<String> module = get("herald.js", null);
-        assertEquals("text/javascript;charset=utf-8", module.headers().firstValue("Content-Type").orElse(""));
-        String etag = module.headers().firstValue("ETag").orElseThrow();
-        assertEquals(304, get("herald.js", etag).statusCode(), "an unchanged file is not sent again");
+        Reply module = get("herald.js", null);
+        assertEquals("text/javascript;charset=utf-8", module.contentType());
+        String etag = module.header("ETag").orElseThrow(() -> new AssertionError("no ETag: " + module));
+        assertEquals(304, get("herald.js", etag).status(), "an unchanged file is not sent again");
         for (String file : List.of("index.html", "herald-react.js", "demo.js", "demo.css", "favicon.svg")) {
-            assertEquals(200, get(file, null).statusCode(), file);
+            assertEquals(200, get(file, null).status(), file);
         }
-        assertEquals(404, get("no-such-file.js", null).statusCode(), "other paths still reach JAX-RS");
-        assertEquals(405, get("notify", null).statusCode(), "REST routes are untouched");
+        assertEquals(404, get("no-such-file.js", null).status(), "other paths still reach JAX-RS");
+        assertEquals(405, get("notify", null).status(), "REST routes are untouched");
     }
 
     private static void openPage(String user) {
@@ -277,41 +273,21 @@ class BrowserIT {
 
     /** Publishes {@code {"title": …}} to the user through {@code node}, with that node's own development token. */
     private static String publish(HeraldNode node, String user, String title) {
-        String token = send(HttpRequest.newBuilder(node.http("dev/token?user=test-publisher&groups=publisher"))
-                .header("Accept", "text/plain")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), 200);
-        String accepted = send(HttpRequest.newBuilder(node.http("notify/" + user))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.createObjectBuilder().add("title", title)
-                        .add("message", "published by BrowserIT").build().toString())).build(), 202);
-        return Json.createReader(new StringReader(accepted)).readObject().getString("id");
+        Reply token = Http.send(HttpRequest.newBuilder(node.http("dev/token?user=test-publisher&groups=publisher"))
+                .timeout(Http.TIMEOUT).header("Accept", "text/plain").POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(200, token.status(), token::toString);
+        Reply accepted = Http.post(node.http("notify/" + user), token.body(), Json.createObjectBuilder().add("title", title)
+                .add("message", "published by BrowserIT").build().toString());
+        assertEquals(202, accepted.status(), accepted::toString);
+        return accepted.json().getString("id");
     }
 
-    private static String send(HttpRequest request, int expected) {
-        try {
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            assertEquals(expected, response.statusCode(), request.uri() + " answered " + response.body());
-            return response.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(a.http(path).toString())).GET();
+    /** GETs a file of node A, with {@code If-None-Match} unless {@code ifNoneMatch} is null. */
+    private static Reply get(String path, String ifNoneMatch) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(a.http(path)).timeout(Http.TIMEOUT).GET();
         if (ifNoneMatch != null) {
             request.header("If-None-Match", ifNoneMatch);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void bootAll(HeraldNode... nodes) {
-        CompletableFuture.allOf(Stream.of(nodes)
-                .map(node -> CompletableFuture.runAsync(node::start, task -> new Thread(task, "boot-" + node.name()).start()))
-                .toArray(CompletableFuture[]::new)).join();
+        return Http.send(request.build());
     }
 }

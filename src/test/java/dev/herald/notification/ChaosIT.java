@@ -4,17 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.herald.testing.Deliveries;
+import dev.herald.testing.Await;
+import dev.herald.testing.HeraldMetrics;
 import dev.herald.testing.HeraldNode;
-import dev.herald.testing.Publisher;
-import dev.herald.testing.Publisher.Recipient;
+import dev.herald.testing.Http;
 import dev.herald.testing.RedisServer;
-import dev.herald.testing.ResilientSession;
 import dev.herald.testing.TestTokens;
+import dev.herald.testing.chaos.Deliveries;
+import dev.herald.testing.chaos.Publisher;
+import dev.herald.testing.chaos.Publisher.Recipient;
+import dev.herald.testing.chaos.ResilientSession;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -62,10 +63,12 @@ class ChaosIT {
     private static final int LANES = 4;
     private static final int PAD = 200;
     private static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(30);
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    /** How long Redis stays down in the SIGKILL scenario: long enough for every publish to meet the outage. */
+    private static final Duration REDIS_OUTAGE = Duration.ofMillis(1500);
+    /** How long Redis stays stopped (SIGSTOP) in that scenario, counted from the signal. */
+    private static final Duration REDIS_PAUSE = Duration.ofSeconds(5);
+    /** After everything arrived: a duplicate still on its way has this long to show up before the check. */
+    private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
 
     private static RedisServer redis;
     private static HeraldNode a;
@@ -89,7 +92,7 @@ class ChaosIT {
             a.close();
             b.close();
         }, "herald nodes shutdown"));
-        startAll(a, b);
+        HeraldNode.startAll(a, b);
     }
 
     @AfterAll
@@ -115,7 +118,7 @@ class ChaosIT {
         }
         List<HeraldNode> down = List.of(a, b).stream().filter(node -> !node.isRunning()).toList();
         if (!down.isEmpty()) {
-            startAll(down.toArray(HeraldNode[]::new));
+            HeraldNode.startAll(down.toArray(HeraldNode[]::new));
         }
         awaitReady(Duration.ofSeconds(30), a, b);
     }
@@ -134,12 +137,12 @@ class ChaosIT {
 
     @Test
     @Order(1)
-    void redis_sigkill() {
+    void nothing_acknowledged_is_lost_or_duplicated_when_redis_is_sigkilled_and_restarted() {
         Scenario s = new Scenario("redis-sigkill", Duration.ofMillis(15));
         s.start();
         s.awaitAcknowledged(300);
         redis.kill();
-        LockSupport.parkNanos(Duration.ofMillis(1500).toNanos());
+        LockSupport.parkNanos(REDIS_OUTAGE.toNanos()); // the fault's length, not a wait for something to happen
         redis.restart();
         awaitReady(Duration.ofSeconds(20), a, b);
         s.awaitAcknowledged(s.publisher.acknowledged() + 300);
@@ -148,7 +151,7 @@ class ChaosIT {
 
     @Test
     @Order(2)
-    void client_kill_pubsub() {
+    void nothing_acknowledged_is_lost_or_duplicated_when_the_nodes_pubsub_connections_are_killed() {
         Scenario s = new Scenario("client-kill-pubsub", Duration.ofMillis(15));
         s.start();
         s.awaitAcknowledged(200);
@@ -162,7 +165,7 @@ class ChaosIT {
 
     @Test
     @Order(3)
-    void redis_sigstop() {
+    void readiness_turns_503_while_redis_is_sigstopped_and_nothing_acknowledged_is_lost_or_duplicated() {
         Scenario s = new Scenario("redis-sigstop", Duration.ofMillis(15));
         s.start();
         s.awaitAcknowledged(300);
@@ -175,9 +178,9 @@ class ChaosIT {
             Duration afterB = unreadyB.join();
             assertTrue(afterA != null, "A's /health/ready did not turn 503 within 6 s of SIGSTOP");
             assertTrue(afterB != null, "B's /health/ready did not turn 503 within 6 s of SIGSTOP");
-            Duration left = Duration.between(Instant.now(), stopped.plusSeconds(5));
+            Duration left = Duration.between(Instant.now(), stopped.plus(REDIS_PAUSE));
             if (!left.isNegative()) {
-                LockSupport.parkNanos(left.toNanos());
+                LockSupport.parkNanos(left.toNanos()); // the fault's length, not a wait for something to happen
             }
         } finally {
             redis.resume();
@@ -191,39 +194,34 @@ class ChaosIT {
 
     @Test
     @Order(4)
-    void node_sigterm() {
-        Scenario s = new Scenario("node-sigterm", Duration.ofMillis(60));
-        s.start();
-        s.awaitAcknowledged(300);
-        a.terminate();
-        s.awaitAcknowledged(s.publisher.acknowledged() + 100);
-        startAll(a);
-        s.awaitAcknowledged(s.publisher.acknowledged() + 200);
-        s.finish();
-        assertTrue(s.sessions().stream().anyMatch(session -> session.closures().stream()
-                        .anyMatch(c -> c.code() == 1001 && c.node().equals(a.name()))),
-                "a session on A was closed with 1001 when A was SIGTERMed");
+    void a_sigtermed_node_closes_its_sessions_with_1001_and_they_resume_elsewhere_losing_nothing() {
+        nodeAGoesAwayAndComesBack("node-sigterm", () -> a.terminate(), 1001, "was closed with 1001 when A was SIGTERMed");
     }
 
     @Test
     @Order(5)
-    void node_sigkill() {
-        Scenario s = new Scenario("node-sigkill", Duration.ofMillis(60));
+    void sessions_of_a_sigkilled_node_resume_elsewhere_losing_nothing() {
+        nodeAGoesAwayAndComesBack("node-sigkill", () -> a.kill(), 1006, "saw its connection fail (1006) when A was SIGKILLed");
+    }
+
+    /** While publishing goes on, {@code fault} takes node A away, then A starts again; a session on A saw {@code closeCode}. */
+    private static void nodeAGoesAwayAndComesBack(String scenario, Runnable fault, int closeCode, String howItClosed) {
+        Scenario s = new Scenario(scenario, Duration.ofMillis(60));
         s.start();
         s.awaitAcknowledged(300);
-        a.kill();
+        fault.run();
         s.awaitAcknowledged(s.publisher.acknowledged() + 100);
-        startAll(a);
+        HeraldNode.startAll(a);
         s.awaitAcknowledged(s.publisher.acknowledged() + 200);
         s.finish();
         assertTrue(s.sessions().stream().anyMatch(session -> session.closures().stream()
-                        .anyMatch(c -> c.code() == 1006 && c.node().equals(a.name()))),
-                "a session on A saw its connection fail (1006) when A was SIGKILLed");
+                        .anyMatch(c -> c.code() == closeCode && c.node().equals(a.name()))),
+                "a session on A " + howItClosed);
     }
 
     @Test
     @Order(6)
-    void slow_client() {
+    void a_client_that_stops_reading_is_closed_as_too_slow_and_the_others_lose_nothing() {
         // This scenario's own nodes: a session is closed as too slow once 100 frames wait for it (the byte bound
         // is raised out of the way, so the frame count is what trips).
         List.of(a, b).forEach(HeraldNode::terminate);
@@ -231,23 +229,23 @@ class ChaosIT {
         Map<String, String> slow = Map.of("HERALD_WEBSOCKET_QUEUE_SIZE", "100", "HERALD_WEBSOCKET_QUEUE_BYTES", "67108864");
         a = HeraldNode.create("A-q100", redis.uri(), slow);
         b = HeraldNode.create("B-q100", redis.uri(), slow);
-        startAll(a, b);
+        HeraldNode.startAll(a, b);
 
         // user 0 publishes 32 KB notifications as fast as it can, so the stalled session's socket buffers
         // (several MB on loopback) fill in seconds; its two other sessions keep reading
         Scenario s = new Scenario("slow-client", Duration.ofMillis(15), 32 * 1024);
         ResilientSession stalled = s.addSession(s.users.get(0), "stalled", 0);
         s.start();
-        awaitUntil("the stalled session received something", Duration.ofSeconds(20), () -> stalled.received() > 0);
+        Await.until("the stalled session received something", Duration.ofSeconds(20), () -> stalled.received() > 0);
         stalled.pause();
         int before = slowClosesOn(a);
         Instant paused = Instant.now();
-        awaitUntil("A closed a session as too slow (herald_sessions_closed_total{reason=\"slow\"})",
+        Await.until("A closed a session as too slow (herald_sessions_closed_total{reason=\"slow\"})",
                 Duration.ofSeconds(60), () -> slowClosesOn(a) > before);
         s.note("A closed the stalled session as too slow " + Duration.between(paused, Instant.now()).toMillis()
                 + " ms after it stopped reading (" + stalled.received() + " frames read)");
         stalled.resume();
-        awaitUntil("the stalled session saw its connection closed", Duration.ofSeconds(20), () -> !stalled.closures().isEmpty());
+        Await.until("the stalled session saw its connection closed", Duration.ofSeconds(20), () -> !stalled.closures().isEmpty());
         ResilientSession.Closure first = stalled.closures().get(0);
         s.note("the stalled session saw " + first);
         s.awaitAcknowledged(s.publisher.acknowledged() + 200);
@@ -297,7 +295,7 @@ class ChaosIT {
             for (int node = 0; node < nodes.size(); node++) {
                 String sessionName = name + "-broadcast@" + nodes.get(node).name();
                 sessionsByRecipient.computeIfAbsent(broadcast, r -> new ArrayList<>())
-                        .add(new ResilientSession(sessionName, "ws/notifications", nodes, node, baseline, scheduler, HTTP));
+                        .add(new ResilientSession(sessionName, "ws/notifications", nodes, node, baseline, scheduler));
             }
             List<List<Recipient>> userLanes = new ArrayList<>();
             for (int lane = 0; lane < LANES; lane++) {
@@ -313,13 +311,13 @@ class ChaosIT {
             if (ownLane) {
                 lanes.add(new Publisher.Lane(List.of(users.get(0)), Duration.ZERO));
             }
-            publisher = new Publisher(name, nodes, lanes, HTTP);
+            publisher = new Publisher(name, nodes, lanes);
             current = this;
         }
 
         ResilientSession addSession(Recipient user, String label, int firstNode) {
             ResilientSession session = new ResilientSession(user.name() + "@" + label,
-                    "ws/notifications/" + user.name(), List.of(a, b), firstNode, "0", scheduler, HTTP);
+                    "ws/notifications/" + user.name(), List.of(a, b), firstNode, "0", scheduler);
             sessionsByRecipient.computeIfAbsent(user, r -> new ArrayList<>()).add(session);
             return session;
         }
@@ -329,18 +327,12 @@ class ChaosIT {
             String body = "{\"s\":\"" + name + "-baseline\"}";
             for (int attempt = 0; attempt < 10; attempt++) {
                 try {
-                    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(a.http("notify"))
-                            .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
-                            .header("Authorization", "Bearer " + TestTokens.publisher())
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() == 202) {
-                        return jakarta.json.Json.createReader(new java.io.StringReader(response.body())).readObject().getString("id");
+                    Http.Reply reply = Http.post(a.http("notify"), TestTokens.publisher(), body);
+                    if (reply.status() == 202) {
+                        return reply.json().getString("id");
                     }
-                } catch (IOException e) {
+                } catch (UncheckedIOException e) {
                     // retried
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
                 }
                 LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
             }
@@ -358,13 +350,13 @@ class ChaosIT {
         /** Connects every session, waits until each is open, then starts publishing. */
         void start() {
             sessions().forEach(ResilientSession::start);
-            awaitUntil(name + ": every session connected", Duration.ofSeconds(30),
+            Await.until(name + ": every session connected", Duration.ofSeconds(30),
                     () -> sessions().stream().allMatch(session -> session.connections() > 0));
             publisher.start();
         }
 
         void awaitAcknowledged(int count) {
-            awaitUntil(name + ": " + count + " notifications acknowledged (now " + publisher.acknowledged() + ", "
+            Await.until(name + ": " + count + " notifications acknowledged (now " + publisher.acknowledged() + ", "
                     + publisher.counts() + ")", Duration.ofSeconds(90), () -> publisher.acknowledged() >= count
                     || !publisher.failures().isEmpty());
             if (!publisher.failures().isEmpty()) {
@@ -383,8 +375,8 @@ class ChaosIT {
                     recipient.acknowledged().stream().map(Publisher.Attempt::id).collect(Collectors.toSet())));
             BooleanSupplier complete = () -> sessionsByRecipient.entrySet().stream().allMatch(entry ->
                     entry.getValue().stream().allMatch(session -> session.hasAll(wanted.get(entry.getKey()))));
-            boolean allArrived = waitFor(DELIVERY_DEADLINE, complete);
-            LockSupport.parkNanos(Duration.ofMillis(500).toNanos()); // anything late (a duplicate) arrives now
+            boolean allArrived = Await.within(DELIVERY_DEADLINE, complete);
+            LockSupport.parkNanos(LATE_DUPLICATES.toNanos()); // a window to observe, as TestSocket.assertNothingWithin
             sessions().forEach(ResilientSession::stop);
 
             Deliveries deliveries = new Deliveries(name);
@@ -397,7 +389,7 @@ class ChaosIT {
             long reconnects = sessions().stream().mapToInt(ResilientSession::connections).sum() - sessions().size();
             System.err.println("  [" + name + "] " + Duration.between(began, Instant.now()).toMillis() + " ms; attempts "
                     + publisher.counts() + "; reconnects " + reconnects + "; closes " + closeCodes()
-                    + "; all arrived " + Duration.between(published, Instant.now()).minusMillis(500).toMillis()
+                    + "; all arrived " + Duration.between(published, Instant.now()).minus(LATE_DUPLICATES).toMillis()
                     + " ms after publishing stopped; max lag " + sessions().stream().flatMap(session -> session.frames().stream())
                     .mapToLong(ResilientSession.Frame::lagMillis).max().orElse(0) + " ms" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
             List<String> violations = new ArrayList<>(deliveries.violations());
@@ -425,27 +417,9 @@ class ChaosIT {
         }
     }
 
-    private static void startAll(HeraldNode... nodes) {
-        List<CompletableFuture<Void>> boots = new ArrayList<>();
-        for (HeraldNode node : nodes) {
-            CompletableFuture<Void> boot = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    node.start();
-                    boot.complete(null);
-                } catch (Throwable e) {
-                    boot.completeExceptionally(e);
-                }
-            }, "boot-" + node.name());
-            thread.start();
-            boots.add(boot);
-        }
-        CompletableFuture.allOf(boots.toArray(CompletableFuture[]::new)).join();
-    }
-
     private static void awaitReady(Duration timeout, HeraldNode... nodes) {
         for (HeraldNode node : nodes) {
-            awaitUntil(node + " /health/ready answers 200", timeout, () -> node.readyStatus() == 200);
+            Await.until(node + " /health/ready answers 200", timeout, () -> node.readyStatus() == 200);
         }
     }
 
@@ -461,37 +435,13 @@ class ChaosIT {
         return null;
     }
 
-    /** Sessions node's Herald closed as too slow (4429), from its Prometheus metrics. */
+    /** Sessions node's Herald closed as too slow (4429), from its Prometheus metrics (0 while it cannot be reached). */
     private static int slowClosesOn(HeraldNode node) {
         try {
-            String metrics = HTTP.send(HttpRequest.newBuilder(node.http("metrics?scope=application"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-            return (int) metrics.lines()
-                    .filter(line -> line.startsWith("herald_sessions_closed_total{") && line.contains("reason=\"slow\""))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                    .sum();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return HeraldMetrics.scrape(node.http("metrics?scope=application"))
+                    .getOrDefault("herald_sessions_closed_total{reason=\"slow\"}", 0.0).intValue();
+        } catch (UncheckedIOException e) {
             return 0;
         }
-    }
-
-    private static void awaitUntil(String what, Duration timeout, BooleanSupplier condition) {
-        if (!waitFor(timeout, condition)) {
-            fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
-        }
-    }
-
-    private static boolean waitFor(Duration timeout, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                return false;
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
-        return true;
     }
 }

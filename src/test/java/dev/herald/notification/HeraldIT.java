@@ -1,30 +1,26 @@
 package dev.herald.notification;
 
+import static dev.herald.testing.HeraldMetrics.delta;
+import static dev.herald.testing.Http.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.herald.testing.Deployments;
+import dev.herald.testing.Endpoints;
 import dev.herald.testing.HeraldMetrics;
+import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
+import dev.herald.testing.JsonText;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
 import dev.herald.testing.TestTokens;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -32,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -42,9 +37,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.DoublePredicate;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -75,31 +67,22 @@ class HeraldIT {
 
     private static final Duration FRAME = Duration.ofSeconds(10);
     private static final Duration QUIET = Duration.ofMillis(500);
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
 
-    /** Started by {@link #deployment()}, which Arquillian runs before any JUnit callback of this class. */
-    private static RedisServer redis;
+    /** Started when the class initialises: Arquillian calls {@link #deployment()} before any JUnit callback. */
+    private static final RedisServer redis = Deployments.redisForThisClass();
 
     @ArquillianResource
     URL base;
 
     @Deployment(testable = false)
     static WebArchive deployment() {
-        if (redis == null) {
-            redis = Deployments.redisForThisClass();
-        }
         // room for the resume test's 205 notifications of one user (the default, 100, would trim them)
         return Deployments.herald(redis, "herald.history.size=1000");
     }
 
     @AfterAll
     static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
+        redis.close();
     }
 
     // ---------------------------------------------------------------------------------------- the seed's flows
@@ -119,7 +102,7 @@ class HeraldIT {
             assertTrue(id != null && id.matches("\\d+-\\d+"), () -> "a stream id like 1732450000000-0 in " + reply);
 
             String text = socket.next(FRAME);
-            JsonObject frame = parseObject(text);
+            JsonObject frame = JsonText.object(text);
             posted.forEach((key, value) -> assertEquals(value, frame.get(key), () -> "field " + key + " of " + text));
             assertEquals(id, frame.getString("id", null), () -> "id of " + text + " vs the 202's " + reply);
             Instant ts = instant(frame.getString("ts", ""), text);
@@ -147,7 +130,7 @@ class HeraldIT {
             assertEquals("Notification queued", reply.json().getString("detail", null), reply::toString);
             String id = reply.json().getString("id", null);
             String text = socket.next(FRAME);
-            JsonObject frame = parseObject(text);
+            JsonObject frame = JsonText.object(text);
             assertEquals(id, frame.getString("id", null), () -> text + " vs " + reply);
             assertEquals(marker, frame.getString("marker", null), text);
             assertEquals("Maintenance", frame.getString("title", null), text);
@@ -156,17 +139,17 @@ class HeraldIT {
 
     @Test
     void a_user_never_receives_another_users_notification() {
-        String alice = freshUser();
-        String bob = freshUser();
+        String alice = TestTokens.freshUser();
+        String bob = TestTokens.freshUser();
         try (TestSocket aliceSocket = TestSocket.connect(userSocket(alice, null));
              TestSocket bobSocket = TestSocket.connect(userSocket(bob, null))) {
             String forAlice = publish(alice, "{\"secret\":\"for alice only\"}");
             String forBob = publish(bob, "{\"marker\":\"for bob\"}");
 
             String first = bobSocket.next(FRAME);
-            assertEquals(forBob, parseObject(first).getString("id", null),
+            assertEquals(forBob, JsonText.object(first).getString("id", null),
                     () -> "bob's first frame must be his marker (" + forBob + "), not alice's " + forAlice + ": " + first);
-            assertEquals(forAlice, parseObject(aliceSocket.next(FRAME)).getString("id", null), "alice gets her own");
+            assertEquals(forAlice, JsonText.object(aliceSocket.next(FRAME)).getString("id", null), "alice gets her own");
             aliceSocket.assertNothingWithin(QUIET);
             bobSocket.assertNothingWithin(QUIET);
         }
@@ -174,7 +157,7 @@ class HeraldIT {
 
     @Test
     void every_session_of_a_user_receives_every_notification_in_order() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         try (TestSocket laptop = TestSocket.connect(userSocket(user, null));
              TestSocket phone = TestSocket.connect(userSocket(user, null))) {
             List<String> ids = IntStream.range(0, 5).mapToObj(n -> publishNumbered(user, n)).toList();
@@ -182,7 +165,7 @@ class HeraldIT {
             for (TestSocket socket : List.of(laptop, phone)) {
                 for (int n = 0; n < ids.size(); n++) {
                     String text = socket.next(FRAME);
-                    JsonObject frame = parseObject(text);
+                    JsonObject frame = JsonText.object(text);
                     int expected = n;
                     assertEquals(expected, frame.getInt("n", -1), () -> socket + " frame " + expected + ": " + text);
                     assertEquals(ids.get(expected), frame.getString("id", null), () -> socket + ": " + text);
@@ -194,11 +177,11 @@ class HeraldIT {
 
     @Test
     void a_notification_published_before_connecting_is_replayed_with_since_0() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         String id = publish(user, "{\"title\":\"Alert\",\"message\":\"Server rebooted\"}");
         try (TestSocket socket = TestSocket.connect(userSocket(user, "0"))) {
             String text = socket.next(FRAME);
-            JsonObject frame = parseObject(text);
+            JsonObject frame = JsonText.object(text);
             assertEquals(id, frame.getString("id", null), text);
             assertEquals("Server rebooted", frame.getString("message", null), text);
             socket.assertNothingWithin(QUIET);
@@ -209,7 +192,7 @@ class HeraldIT {
 
     @Test
     void a_client_resuming_with_since_while_notifications_keep_coming_gets_exactly_the_rest_in_order() throws Exception {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         int before = 5;
         int during = 200;
 
@@ -220,7 +203,7 @@ class HeraldIT {
             }
             for (int n = 0; n < before; n++) {
                 String text = socket.next(FRAME);
-                JsonObject frame = parseObject(text);
+                JsonObject frame = JsonText.object(text);
                 int expected = n;
                 assertEquals(expected, frame.getInt("n", -1), () -> "before disconnecting: " + text);
                 lastSeen = frame.getString("id");
@@ -256,7 +239,7 @@ class HeraldIT {
                     } catch (AssertionError e) {
                         throw new AssertionError("after n=" + seen + " (publisher: " + failureOf(published) + ")", e);
                     }
-                    JsonObject frame = parseObject(text);
+                    JsonObject frame = JsonText.object(text);
                     int expected = before + i;
                     String id = frame.getString("id", "");
                     seen.add(frame.getInt("n", -1));
@@ -278,7 +261,7 @@ class HeraldIT {
     @Test
     @Order(Integer.MAX_VALUE) // last: see the class comment
     void since_beyond_the_newest_id_closes_with_4410_and_a_bad_since_or_user_id_is_refused_with_400() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         publish(user, "{\"title\":\"something to resume from\"}");
         Map<String, Double> before = metrics();
 
@@ -287,25 +270,20 @@ class HeraldIT {
             assertFalse(future.awaitClose(FRAME).reason().isBlank(), "a close reason explains 4410");
         }
         assertAll(
-                () -> assertRefused(400, userSocket(user, "abc"), "since=abc"),
-                () -> assertRefused(400, ws("ws/notifications/bad%20id?token=" + TestTokens.token("bad id")), "bad%20id"),
-                () -> assertRefused(400, broadcastSocket("abc"), "broadcast since=abc"));
+                () -> TestSocket.assertRefused(400, userSocket(user, "abc"), "since=abc"),
+                () -> TestSocket.assertRefused(400, herald().ws("ws/notifications/bad%20id?token=" + TestTokens.token("bad id")),
+                        "bad%20id"),
+                () -> TestSocket.assertRefused(400, broadcastSocket("abc"), "broadcast since=abc"));
         Map<String, Double> after = awaitMetrics("the 4410 close counted",
                 m -> delta(before, m, "herald_sessions_closed_total{reason=\"gap\"}") >= 1);
         assertEquals(1, delta(before, after, "herald_sessions_closed_total{reason=\"gap\"}"), after::toString);
-    }
-
-    private static void assertRefused(int status, URI uri, String what) {
-        TestSocket.HandshakeFailure failure = org.junit.jupiter.api.Assertions.assertThrows(
-                TestSocket.HandshakeFailure.class, () -> TestSocket.connect(uri).close(), what + ": the handshake is refused");
-        assertEquals(status, failure.status(), () -> what + ": " + failure.getMessage());
     }
 
     // ---------------------------------------------------------------------------------------- history
 
     @Test
     void history_pages_oldest_first_by_limit_and_after() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         Reply empty = get("history/" + user);
         assertEquals(200, empty.status(), empty::toString);
         assertEquals(0, empty.jsonArray().size(), empty::toString);
@@ -337,7 +315,7 @@ class HeraldIT {
 
     @Test
     void bad_publish_requests_get_a_problem_json_answer_never_a_500() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         String big = "{\"pad\":\"" + "x".repeat(64 * 1024) + "\"}";
         List<BadPost> table = List.of(
                 new BadPost("body not JSON", "notify/" + user, "application/json", "this is not json", 400),
@@ -364,8 +342,8 @@ class HeraldIT {
 
     @Test
     void a_batch_publishes_each_valid_item_to_its_user_in_order_and_reports_each_refused_one_by_index() {
-        String alice = freshUser();
-        String bob = freshUser();
+        String alice = TestTokens.freshUser();
+        String bob = TestTokens.freshUser();
         try (TestSocket aliceSocket = TestSocket.connect(userSocket(alice, null));
              TestSocket bobSocket = TestSocket.connect(userSocket(bob, null))) {
             String body = "[" + String.join(",", batchItem(alice, 1), batchItem(bob, 2),
@@ -383,17 +361,17 @@ class HeraldIT {
                     results.stream().map(r -> r.asJsonObject().getInt("status")).toList(), reply::toString);
             assertTrue(results.getJsonObject(3).getString("detail").startsWith("item 3: "), reply::toString);
             for (int[] expected : new int[][] {{0, 1}, {4, 3}}) {
-                JsonObject frame = parseObject(aliceSocket.next(FRAME));
+                JsonObject frame = JsonText.object(aliceSocket.next(FRAME));
                 assertEquals(expected[1], frame.getInt("n"), frame::toString);
                 assertEquals(results.getJsonObject(expected[0]).getString("id"), frame.getString("id"), frame::toString);
             }
-            assertEquals(2, parseObject(bobSocket.next(FRAME)).getInt("n"));
+            assertEquals(2, JsonText.object(bobSocket.next(FRAME)).getInt("n"));
             aliceSocket.assertNothingWithin(QUIET);
             assertEquals(List.of(1, 3), numbers(get("history/" + alice)), "only the valid items were stored");
 
             Reply all = post("notify-batch", "[" + batchItem(bob, 4) + "]");
             assertEquals(202, all.status(), all::toString);
-            assertEquals(4, parseObject(bobSocket.next(FRAME)).getInt("n"));
+            assertEquals(4, JsonText.object(bobSocket.next(FRAME)).getInt("n"));
         }
         assertProblem(400, post("notify-batch", "{\"userId\":\"a\"}"), "an object instead of an array");
         assertProblem(400, post("notify-batch", "[]"), "an empty batch");
@@ -410,11 +388,11 @@ class HeraldIT {
 
     @Test
     void metrics_count_publishes_deliveries_sessions_and_closes_as_traffic_happens() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         Map<String, Double> before = metrics();
         try (TestSocket laptop = TestSocket.connect(userSocket(user, null));
              TestSocket phone = TestSocket.connect(userSocket(user, null))) {
-            awaitMetric("herald_websocket_sessions", value -> value >= 2);
+            awaitMetrics("2 sessions open", m -> m.getOrDefault("herald_websocket_sessions", 0.0) >= 2);
             for (int n = 0; n < 3; n++) {
                 publish(user, "{\"n\":" + n + "}");
             }
@@ -438,42 +416,21 @@ class HeraldIT {
         assertEquals(0, delta(before, closed, "herald_sessions_closed_total{reason=\"slow\"}"), closed::toString);
     }
 
-    /** The application's metrics as Prometheus text: series (name plus labels other than mp_scope) to value. */
     private Map<String, Double> metrics() {
-        Reply reply = get(root("metrics?scope=application"));
-        assertEquals(200, reply.status(), reply::toString);
-        return HeraldMetrics.parse(reply.body());
+        return HeraldMetrics.scrape(herald().root("metrics?scope=application"));
     }
 
     private Map<String, Double> awaitMetrics(String what, Predicate<Map<String, Double>> condition) {
-        Instant deadline = Instant.now().plus(FRAME);
-        Map<String, Double> current = metrics();
-        while (!condition.test(current)) {
-            if (Instant.now().isAfter(deadline)) {
-                fail("metrics never showed " + what + ": " + current);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-            current = metrics();
-        }
-        return current;
-    }
-
-    private void awaitMetric(String series, DoublePredicate condition) {
-        awaitMetrics(series, m -> m.containsKey(series) && condition.test(m.get(series)));
-    }
-
-    private static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
-        assertTrue(after.containsKey(series), () -> "no series " + series + " in " + after);
-        return after.get(series) - before.getOrDefault(series, 0.0);
+        return HeraldMetrics.await(herald().root("metrics?scope=application"), what, FRAME, condition);
     }
 
     // ---------------------------------------------------------------------------------------- Redis outage
 
     @Test
     void while_redis_is_down_publishing_answers_503_and_health_is_down_and_both_recover_when_it_is_back() {
-        String user = freshUser();
+        String user = TestTokens.freshUser();
         URI health = root("health");
-        Reply up = get(health);
+        Reply up = Http.get(health, null);
         assertEquals(200, up.status(), () -> "healthy before the outage: " + up);
 
         double reconnects = metrics().get("herald_subscriber_reconnects_total");
@@ -484,20 +441,20 @@ class HeraldIT {
                 assertProblem(503, refused, "publish while Redis is down");
                 assertTrue(refused.header("Retry-After").isPresent(), () -> "Retry-After on " + refused);
 
-                Reply down = awaitStatus(health, 503, Duration.ofSeconds(10));
+                Reply down = Http.awaitStatus(health, 503, Duration.ofSeconds(10));
                 assertEquals("DOWN", down.json().getString("status", null), down::toString);
-                assertEquals("DOWN", broker(down).getString("status", null), down::toString);
-                Reply notReady = get(root("health/ready"));
+                assertEquals("DOWN", Http.healthCheck(down, "broker").getString("status", null), down::toString);
+                Reply notReady = Http.get(root("health/ready"), null);
                 assertEquals(503, notReady.status(), notReady::toString);
-                assertEquals("DOWN", broker(notReady).getString("status", null), notReady::toString);
+                assertEquals("DOWN", Http.healthCheck(notReady, "broker").getString("status", null), notReady::toString);
                 Map<String, Double> during = metrics();
                 assertEquals(0, during.get("herald_subscriber_up"), during::toString);
             } finally {
                 redis.restart();
             }
 
-            Reply healthy = awaitStatus(health, 200, Duration.ofSeconds(20));
-            assertEquals("UP", broker(healthy).getString("status", null), healthy::toString);
+            Reply healthy = Http.awaitStatus(health, 200, Duration.ofSeconds(20));
+            assertEquals("UP", Http.healthCheck(healthy, "broker").getString("status", null), healthy::toString);
             Map<String, Double> recovered = metrics();
             assertEquals(1, recovered.get("herald_subscriber_up"), recovered::toString);
             assertTrue(recovered.get("herald_subscriber_reconnects_total") > reconnects, recovered::toString);
@@ -505,132 +462,43 @@ class HeraldIT {
             try (TestSocket fresh = TestSocket.connect(userSocket(user, null))) {
                 String id = publish(user, "{\"title\":\"Back\"}");
                 String text = fresh.next(FRAME);
-                assertEquals(id, parseObject(text).getString("id", null), () -> "a socket opened after recovery: " + text);
+                assertEquals(id, JsonText.object(text).getString("id", null), () -> "a socket opened after recovery: " + text);
                 String kept = survivor.next(FRAME);
-                assertEquals(id, parseObject(kept).getString("id", null), () -> "a socket that lived through the outage: " + kept);
+                assertEquals(id, JsonText.object(kept).getString("id", null), () -> "a socket that lived through the outage: " + kept);
             }
         }
     }
 
     // ---------------------------------------------------------------------------------------- helpers
 
-    /** An HTTP answer, with its body as text: failure messages show all of it. */
-    private record Reply(URI uri, int status, java.net.http.HttpHeaders headers, String body) {
-
-        String contentType() {
-            return header("Content-Type").orElse("");
-        }
-
-        Optional<String> header(String name) {
-            return headers.firstValue(name);
-        }
-
-        JsonObject json() {
-            return parseObject(body);
-        }
-
-        JsonArray jsonArray() {
-            return parse(body, JsonReader::readArray);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + contentType() + " " + (body.length() > 500 ? body.substring(0, 500) + "…" : body)
-                    + " (from " + uri + ")";
-        }
-    }
-
-    private static void assertProblem(int status, Reply reply, String what) {
-        assertEquals(status, reply.status(), () -> what + ": " + reply);
-        assertNotEquals(500, reply.status(), () -> what + ": " + reply);
-        assertTrue(reply.contentType().startsWith("application/problem+json"), () -> what + ": " + reply);
-        JsonObject problem = reply.json();
-        assertEquals(status, problem.getInt("status", -1), () -> what + ": " + reply);
-        assertFalse(problem.getString("detail", "").isBlank(), () -> what + ": detail missing in " + reply);
-    }
-
-    private URI ws(String path) {
-        return URI.create(base.toExternalForm().replaceFirst("^http", "ws")).resolve(path);
+    private Endpoints herald() {
+        return Endpoints.of(base);
     }
 
     private URI broadcastSocket(String since) {
-        return ws("ws/notifications?token=" + TestTokens.token("listener") + (since == null ? "" : "&since=" + since));
+        return herald().broadcastSocket(since);
     }
 
     private URI userSocket(String user, String since) {
-        return ws("ws/notifications/" + user + "?token=" + TestTokens.token(user) + (since == null ? "" : "&since=" + since));
+        return herald().userSocket(user, since);
     }
 
-    /** Payara's own endpoints (MicroProfile Health) live at the server root, not under the context root. */
     private URI root(String path) {
-        return URI.create(base.toExternalForm()).resolve("/" + path);
+        return herald().root(path);
     }
 
-    private URI http(String path) {
-        return URI.create(base.toExternalForm()).resolve(path);
-    }
-
-    private static String freshUser() {
-        return "u-" + UUID.randomUUID();
-    }
-
+    /** POSTs JSON as the publisher. */
     private Reply post(String path, String json) {
         return send(path, "application/json", json);
     }
 
     private Reply send(String path, String contentType, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(http(path))
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        request.header("Authorization", "Bearer " + TestTokens.publisher());
-        return exchange(request.build());
-    }
-
-    private Reply get(String path) {
-        return get(http(path));
+        return Http.send("POST", herald().http(path), TestTokens.publisher(), contentType, body);
     }
 
     /** GETs as an admin (who may read every history). */
-    private static Reply get(URI uri) {
-        return exchange(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                .header("Authorization", "Bearer " + TestTokens.admin()).GET().build());
-    }
-
-    private static Reply exchange(HttpRequest request) {
-        try {
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            return new Reply(request.uri(), response.statusCode(), response.headers(), response.body());
-        } catch (IOException e) {
-            throw new AssertionError(request.method() + " " + request.uri() + " failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    /** Polls {@code uri} until it answers {@code status}, with a short pause between probes; bounded by {@code within}. */
-    private static Reply awaitStatus(URI uri, int status, Duration within) {
-        Instant deadline = Instant.now().plus(within);
-        Reply last = get(uri);
-        while (last.status() != status) {
-            if (Instant.now().isAfter(deadline)) {
-                fail(uri + " did not answer " + status + " within " + within + "; last answer: " + last);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-            last = get(uri);
-        }
-        return last;
-    }
-
-    /** The {@code broker} check in a MicroProfile Health answer. */
-    private static JsonObject broker(Reply health) {
-        return health.json().getJsonArray("checks").getValuesAs(JsonObject.class).stream()
-                .filter(check -> "broker".equals(check.getString("name", null)))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no check named broker in " + health));
+    private Reply get(String path) {
+        return Http.get(herald().http(path), TestTokens.admin());
     }
 
     /** Publishes to a user, asserting the 202; returns the id. */
@@ -647,18 +515,6 @@ class HeraldIT {
     private static List<Integer> numbers(Reply history) {
         assertEquals(200, history.status(), history::toString);
         return history.jsonArray().getValuesAs(JsonObject.class).stream().map(o -> o.getInt("n")).toList();
-    }
-
-    private static JsonObject parseObject(String text) {
-        return parse(text, JsonReader::readObject);
-    }
-
-    private static <T> T parse(String text, Function<JsonReader, T> read) {
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
-            return read.apply(reader);
-        } catch (JsonException e) {
-            throw new AssertionError("not the JSON expected: " + text, e);
-        }
     }
 
     private static Instant instant(String text, String frame) {

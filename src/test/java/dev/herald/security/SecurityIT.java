@@ -2,28 +2,26 @@ package dev.herald.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.testing.Deployments;
+import dev.herald.testing.Endpoints;
+import dev.herald.testing.Http;
+import dev.herald.testing.Http.Reply;
 import dev.herald.testing.RedisServer;
 import dev.herald.testing.TestSocket;
 import dev.herald.testing.TestTokens;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -48,19 +46,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SecurityIT {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final AtomicInteger TRIED = new AtomicInteger();
     private static final AtomicInteger REFUSED = new AtomicInteger();
-    private static RedisServer redis;
+    /** Started when the class initialises: Arquillian calls {@link #deployment()} before any JUnit callback. */
+    private static final RedisServer redis = Deployments.redisForThisClass();
 
     @ArquillianResource
     URL base;
 
     @Deployment(testable = false)
     static WebArchive deployment() {
-        if (redis == null) {
-            redis = Deployments.redisForThisClass();
-        }
         return Deployments.herald(redis, """
                 herald.publish.rate-limit=5
                 herald.publish.burst=10
@@ -73,9 +68,7 @@ class SecurityIT {
     @AfterAll
     static void report() {
         System.out.println("security: " + TRIED.get() + " attacks tried, " + REFUSED.get() + " refused");
-        if (redis != null) {
-            redis.close();
-        }
+        redis.close();
         assertEquals(TRIED.get(), REFUSED.get(), "every attack refused");
     }
 
@@ -83,7 +76,7 @@ class SecurityIT {
 
     @Test
     void publishingWithoutAValidTokenInThePublisherGroupIsRefused() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         try (TestSocket victim = TestSocket.connect(userSocket(user, TestTokens.token(user)))) {
             attack(401, "no token", publish(user, null));
             attack(401, "expired", publish(user, TestTokens.with("p", c -> c.setExpirationTime(secondsFromNow(-120)))));
@@ -101,41 +94,36 @@ class SecurityIT {
 
     @Test
     void aRefusalIsProblemJsonWithABearerChallenge() {
-        HttpResponse<String> refused = publish(fresh(), null);
-        assertEquals(401, refused.statusCode());
-        assertTrue(refused.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"),
-                refused.headers().toString());
-        assertTrue(refused.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), refused.headers().toString());
-        HttpResponse<String> forged = publish(fresh(), TestTokens.signedByAnotherKey("p"));
-        assertTrue(forged.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"),
-                () -> "a token the server's MP-JWT refuses is problem+json too: " + forged.body());
+        Http.assertBearerChallenge(Http.assertProblem(401, publish(TestTokens.freshUser(), null), "no token"));
+        Http.assertProblem(401, publish(TestTokens.freshUser(), TestTokens.signedByAnotherKey("p")),
+                "a token the server's MP-JWT refuses is problem+json too");
     }
 
     @Test
     void historyIsForItsUserAndAdminsOnly() {
-        String user = fresh();
-        assertEquals(202, publish(user, TestTokens.publisher()).statusCode());
+        String user = TestTokens.freshUser();
+        assertEquals(202, publish(user, TestTokens.publisher()).status());
         attack(403, "another user's history", get("history/" + user, TestTokens.token("someone-else")));
         attack(401, "history without a token", get("history/" + user, null));
-        assertEquals(200, get("history/" + user, TestTokens.token(user)).statusCode(), "the user reads their own");
-        assertEquals(200, get("history/" + user, TestTokens.admin()).statusCode(), "an admin reads anyone's");
+        assertEquals(200, get("history/" + user, TestTokens.token(user)).status(), "the user reads their own");
+        assertEquals(200, get("history/" + user, TestTokens.admin()).status(), "an admin reads anyone's");
     }
 
     @Test
     void anOversizedBodyIsRefusedBeforeItIsRead() {
         attack(413, "body over herald.max-payload-bytes",
-                send("notify/" + fresh(), TestTokens.publisher(), "{\"pad\":\"" + "x".repeat(2000) + "\"}"));
+                send("notify/" + TestTokens.freshUser(), TestTokens.publisher(), "{\"pad\":\"" + "x".repeat(2000) + "\"}"));
     }
 
     @Test
     void batchesNeedThePublisherGroupAndSpendOnePermitPerItem() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         String ten = batch(user, 10);
         attack(401, "batch without a token", send("notify-batch", null, ten));
         attack(403, "batch without the publisher group", send("notify-batch", TestTokens.token("p"), ten));
         attack(413, "batch larger than the burst", send("notify-batch", TestTokens.publisher(), batch(user, 11)));
         String batcher = TestTokens.token("batcher-" + UUID.randomUUID(), "publisher");
-        assertEquals(202, send("notify-batch", batcher, ten).statusCode(), "a whole burst in one batch");
+        assertEquals(202, send("notify-batch", batcher, ten).status(), "a whole burst in one batch");
         attack(429, "a second batch right after the burst", send("notify-batch", batcher, batch(user, 2)));
     }
 
@@ -147,22 +135,22 @@ class SecurityIT {
     @Test
     void aPublishFloodGets429WithRetryAfterWhileOtherCallersStillPublish() {
         String flooder = TestTokens.token("flooder-" + UUID.randomUUID(), "publisher");
-        String user = fresh();
+        String user = TestTokens.freshUser();
         List<Integer> statuses = new ArrayList<>();
-        HttpResponse<String> limited = null;
+        Reply limited = null;
         for (int i = 0; i < 30 && limited == null; i++) {
-            HttpResponse<String> response = publish(user, flooder);
-            statuses.add(response.statusCode());
-            if (response.statusCode() == 429) {
+            Reply response = publish(user, flooder);
+            statuses.add(response.status());
+            if (response.status() == 429) {
                 limited = response;
             }
         }
         assertTrue(limited != null, () -> "no 429 in " + statuses);
-        HttpResponse<String> refused = limited;
+        Reply refused = limited;
         attack(429, "publish flood", refused);
-        assertTrue(refused.headers().firstValue("Retry-After").isPresent(), () -> "Retry-After: " + refused.headers());
+        assertTrue(refused.header("Retry-After").isPresent(), () -> "Retry-After: " + refused);
         assertTrue(statuses.indexOf(429) >= 10, () -> "the burst of 10 passed first: " + statuses);
-        assertEquals(202, publish(user, TestTokens.token("calm-" + UUID.randomUUID(), "publisher")).statusCode(),
+        assertEquals(202, publish(user, TestTokens.token("calm-" + UUID.randomUUID(), "publisher")).status(),
                 "another caller is not limited by the flooder");
     }
 
@@ -175,7 +163,7 @@ class SecurityIT {
 
     @Test
     void handshakesWithoutAValidTokenForThatUserAreRefused() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         attackHandshake(401, "no token", ws("ws/notifications/" + user), Map.of(), List.of());
         attackHandshake(401, "expired ?token=", ws("ws/notifications/" + user + "?token="
                 + TestTokens.with(user, c -> c.setExpirationTime(secondsFromNow(-120)))), Map.of(), List.of());
@@ -189,14 +177,14 @@ class SecurityIT {
 
     @Test
     void everyTokenTransportWorksForTheRightUser() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         String token = TestTokens.token(user);
         try (TestSocket header = TestSocket.connect(ws("ws/notifications/" + user),
                 Map.of("Authorization", "Bearer " + token), List.of());
              TestSocket protocol = TestSocket.connect(ws("ws/notifications/" + user), Map.of(),
                      List.of("herald", "bearer." + token));
              TestSocket query = TestSocket.connect(userSocket(user, token))) {
-            assertEquals(202, publish(user, TestTokens.publisher()).statusCode());
+            assertEquals(202, publish(user, TestTokens.publisher()).status());
             for (TestSocket socket : List.of(header, protocol, query)) {
                 assertTrue(socket.next(WAIT).contains("\"id\""), socket::toString);
             }
@@ -205,7 +193,7 @@ class SecurityIT {
 
     @Test
     void aPageFromAForeignOriginCannotOpenASocket() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         attackHandshake(403, "foreign Origin (cross-site WebSocket hijacking)", userSocket(user, TestTokens.token(user)),
                 Map.of("Origin", "https://evil.example"), List.of());
     }
@@ -213,7 +201,7 @@ class SecurityIT {
     @Test
     @Order(Integer.MAX_VALUE - 1)
     void anOversizedInboundFrameClosesTheSocket() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         try (TestSocket socket = TestSocket.connect(userSocket(user, TestTokens.token(user)))) {
             socket.sendText("x".repeat(5000));
             TestSocket.Close close = socket.awaitClose(WAIT);
@@ -225,7 +213,7 @@ class SecurityIT {
 
     @Test
     void oneUserCannotHoldMoreThanTheSocketLimit() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         String token = TestTokens.token(user);
         try (TestSocket a = TestSocket.connect(userSocket(user, token));
              TestSocket b = TestSocket.connect(userSocket(user, token));
@@ -238,7 +226,7 @@ class SecurityIT {
     @Test
     @Order(Integer.MAX_VALUE)
     void aSocketIsClosedWith4401WhenItsTokenExpires() {
-        String user = fresh();
+        String user = TestTokens.freshUser();
         String shortLived = TestTokens.with(user, c -> c.setExpirationTime(secondsFromNow(2)));
         try (TestSocket socket = TestSocket.connect(userSocket(user, shortLived))) {
             TestSocket.Close close = socket.awaitClose(WAIT);
@@ -250,17 +238,15 @@ class SecurityIT {
 
     // ------------------------------------------------------------------------------------- helpers
 
-    private static void attack(int status, String what, HttpResponse<String> response) {
+    private static void attack(int status, String what, Reply reply) {
         TRIED.incrementAndGet();
-        assertEquals(status, response.statusCode(), () -> what + ": " + response.statusCode() + " " + response.body());
+        assertEquals(status, reply.status(), () -> what + ": " + reply);
         REFUSED.incrementAndGet();
     }
 
     private static void attackHandshake(int status, String what, URI uri, Map<String, String> headers, List<String> protocols) {
         TRIED.incrementAndGet();
-        TestSocket.HandshakeFailure failure = assertThrows(TestSocket.HandshakeFailure.class,
-                () -> TestSocket.connect(uri, headers, protocols).close(), what + ": the handshake must be refused");
-        assertEquals(status, failure.status(), () -> what + ": " + failure.getMessage());
+        TestSocket.assertRefused(status, uri, headers, protocols, what);
         REFUSED.incrementAndGet();
     }
 
@@ -268,41 +254,27 @@ class SecurityIT {
         return NumericDate.fromSeconds(Instant.now().getEpochSecond() + seconds);
     }
 
-    private static String fresh() {
-        return "u-" + UUID.randomUUID();
+    private Endpoints herald() {
+        return Endpoints.of(base);
     }
 
     private URI ws(String path) {
-        return URI.create(base.toExternalForm().replaceFirst("^http", "ws")).resolve(path);
+        return herald().ws(path);
     }
 
     private URI userSocket(String user, String token) {
         return ws("ws/notifications/" + user + "?token=" + token);
     }
 
-    private HttpResponse<String> publish(String user, String token) {
+    private Reply publish(String user, String token) {
         return send("notify/" + user, token, "{\"title\":\"secret for " + user + "\"}");
     }
 
-    private HttpResponse<String> send(String path, String token, String json) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.toExternalForm()).resolve(path))
-                .timeout(WAIT).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        return exchange(token == null ? request : request.header("Authorization", "Bearer " + token));
+    private Reply send(String path, String token, String json) {
+        return Http.post(herald().http(path), token, json);
     }
 
-    private HttpResponse<String> get(String path, String token) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.toExternalForm()).resolve(path)).timeout(WAIT).GET();
-        return exchange(token == null ? request : request.header("Authorization", "Bearer " + token));
-    }
-
-    private static HttpResponse<String> exchange(HttpRequest.Builder request) {
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+    private Reply get(String path, String token) {
+        return Http.get(herald().http(path), token);
     }
 }

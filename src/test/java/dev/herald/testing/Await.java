@@ -14,12 +14,20 @@ public final class Await {
     }
 
     public static void until(String what, Duration timeout, BooleanSupplier condition) {
+        if (!within(timeout, condition)) {
+            fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+        }
+    }
+
+    /** Whether {@code condition} came true within {@code timeout}, for a caller that reports the failure itself. */
+    public static boolean within(Duration timeout, BooleanSupplier condition) {
         Instant deadline = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) {
-                fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+                return false;
             }
             LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }
+        return true;
     }
 }

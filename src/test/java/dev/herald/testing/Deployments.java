@@ -13,6 +13,9 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 /**
  * The WAR the build produced, as integration tests deploy it: unchanged but for its config file, which
  * gets the Redis engine on the test's own redis-server, the test token key, and the test's own settings.
+ * <p>
+ * When to use: one Payara Micro deployment per test class through Arquillian ({@code arquillian.xml}), as
+ * HeraldIT and SecurityIT do; for several nodes, restarts, or another server use {@link HeraldNode}.
  */
 public final class Deployments {
 

@@ -3,7 +3,6 @@ package dev.herald.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -13,8 +12,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 /**
  * One Herald node: {@code target/herald.war} on a server ({@link ServerRuntime}: Payara Micro unless told
@@ -22,19 +23,20 @@ import java.util.concurrent.locks.LockSupport;
  * environment variables. It can be stopped gracefully ({@link #terminate()}, SIGTERM) or killed ({@link #kill()},
  * SIGKILL), and started again on the same ports with the same settings, each time in a fresh runtime directory.
  * <p>
- * Payara Micro runs with {@code payara-config/pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only,
- * keep-alive connections never closed after a request count, as in production), without Hazelcast or phone-home.
+ * When to use: a test that needs several nodes, stops or restarts one, or runs on another server (ChaosIT,
+ * BrowserIT, PortableIT); for one Payara Micro deployment per class use Arquillian with {@link Deployments}.
+ * <p>
+ * Payara Micro runs with production's {@code payara-config} files, as {@code ./mvnw -Prun} does:
+ * {@code pre-boot-commands-local.asadmin} (listen on 127.0.0.1 only, keep-alive connections never closed after a
+ * request count, a fixed request thread pool) and {@code system.properties}; without Hazelcast or phone-home.
  * The server's output goes to {@code target/<logs>/<name>.log}, appended across restarts.
  */
 public final class HeraldNode implements AutoCloseable {
 
-    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
+    /** Ready in 10-20 s alone; two nodes booting together on a 2-core machine busy with other builds took over 90 s. */
+    public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Path TARGET = Path.of("target");
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
 
     private final ServerRuntime server;
     private final String name;
@@ -130,12 +132,17 @@ public final class HeraldNode implements AutoCloseable {
         return ports.http();
     }
 
+    /** Herald's routes on this node (at context root {@code /}, on its current port). */
+    public Endpoints endpoints() {
+        return new Endpoints(URI.create("http://127.0.0.1:" + ports.http() + "/"));
+    }
+
     public URI http(String path) {
-        return URI.create("http://127.0.0.1:" + ports.http() + "/" + path);
+        return endpoints().http(path);
     }
 
     public URI ws(String path) {
-        return URI.create("ws://127.0.0.1:" + ports.http() + "/" + path);
+        return endpoints().ws(path);
     }
 
     /** MicroProfile Health, e.g. {@code health/ready}: where this server serves it. */
@@ -265,7 +272,7 @@ public final class HeraldNode implements AutoCloseable {
     /** The status {@code GET /health/ready} answers, or -1 when the node cannot be reached within 3 s. */
     public int readyStatus() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(health("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
+            return Http.client().send(HttpRequest.newBuilder(health("health/ready")).timeout(Duration.ofSeconds(3)).GET().build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -273,6 +280,13 @@ public final class HeraldNode implements AutoCloseable {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /** Starts the nodes in parallel (each boot takes seconds) and returns once all are ready; fails if one does not boot. */
+    public static void startAll(HeraldNode... nodes) {
+        CompletableFuture.allOf(Stream.of(nodes)
+                .map(node -> CompletableFuture.runAsync(node::start, task -> new Thread(task, "boot-" + node.name()).start()))
+                .toArray(CompletableFuture[]::new)).join();
     }
 
     /** SIGTERM (a graceful shutdown: sessions are closed with 1001), then waits for the process to exit. */

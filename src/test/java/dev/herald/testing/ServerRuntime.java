@@ -21,11 +21,14 @@ import java.util.stream.Stream;
  */
 public enum ServerRuntime {
 
-    /** {@code java -jar payara-micro.jar --deploy herald.war --contextroot /}, as README's "Deployment". */
+    /**
+     * {@code java -jar payara-micro.jar --deploy herald.war --contextroot /} with production's {@code payara-config}
+     * files, as {@code ./mvnw -Prun} (the pom's {@code run} profile) and src/site/markdown/deployment.md run it.
+     */
     PAYARA_MICRO("payara-micro", true) {
         @Override
         List<String> command(Path war, Ports ports, Path dir) {
-            List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m",
+            return List.of(java(), "-Xmx512m",
                     "-Dhazelcast.phone.home.enabled=false",
                     "-jar", Path.of("target", "payara-micro.jar").toString(),
                     "--deploy", war.toString(),
@@ -33,18 +36,11 @@ public enum ServerRuntime {
                     "--port", String.valueOf(ports.http()),
                     "--nohazelcast",
                     "--disablephonehome",
-                    "--rootdir", dir.toString()));
-            // listen on 127.0.0.1 only; keep-alive connections never closed after a request count (as in production)
-            Path preBoot = Path.of("payara-config", "pre-boot-commands-local.asadmin");
-            if (Files.isRegularFile(preBoot)) {
-                command.addAll(List.of("--prebootcommandfile", preBoot.toString()));
-            }
-            // the JVM system properties production sets at boot
-            Path systemProperties = Path.of("payara-config", "system.properties");
-            if (Files.isRegularFile(systemProperties)) {
-                command.addAll(List.of("--systemproperties", systemProperties.toString()));
-            }
-            return command;
+                    "--rootdir", dir.toString(),
+                    // listen on 127.0.0.1 only, keep-alive connections never closed after a request count, a fixed
+                    // request thread pool; and the JVM system properties (jakarta.json.provider) production sets
+                    "--prebootcommandfile", payaraConfig("pre-boot-commands-local.asadmin").toString(),
+                    "--systemproperties", payaraConfig("system.properties").toString());
         }
 
         @Override
@@ -173,6 +169,15 @@ public enum ServerRuntime {
     /** The file the server deploys: the build's WAR itself, or WildFly's copy of it. */
     Path deployedWar(Path war, Path dir) {
         return war;
+    }
+
+    /** A file of {@code payara-config/} (the tests run in the project directory); a missing one is a broken checkout. */
+    private static Path payaraConfig(String file) {
+        Path path = Path.of("payara-config", file);
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalStateException(path.toAbsolutePath() + " is missing: Payara Micro must run with production's configuration");
+        }
+        return path;
     }
 
     private static String java() {

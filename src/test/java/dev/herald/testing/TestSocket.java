@@ -1,7 +1,9 @@
 package dev.herald.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
@@ -49,10 +51,6 @@ public final class TestSocket implements AutoCloseable {
     }
 
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build();
 
     /** Put in the queue once, after the last frame: a reader that takes it knows no frame will ever follow. */
     private static final String CLOSED = new String("<closed>");
@@ -81,7 +79,7 @@ public final class TestSocket implements AutoCloseable {
         TestSocket socket = new TestSocket(uri);
         WebSocket ws;
         try {
-            WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT);
+            WebSocket.Builder builder = Http.client().newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT);
             headers.forEach(builder::header);
             if (!subprotocols.isEmpty()) {
                 builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
@@ -102,6 +100,20 @@ public final class TestSocket implements AutoCloseable {
         socket.webSocket = ws;
         socket.awaitServerReady(ws);
         return socket;
+    }
+
+    /** Asserts that the server refuses the upgrade with {@code status}; {@code what} names the attempt in the failure. */
+    public static HandshakeFailure assertRefused(int status, URI uri, String what) {
+        return assertRefused(status, uri, Map.of(), List.of(), what);
+    }
+
+    /** As {@link #assertRefused(int, URI, String)}, with request headers and offered subprotocols. */
+    public static HandshakeFailure assertRefused(int status, URI uri, Map<String, String> headers, List<String> subprotocols,
+                                                 String what) {
+        HandshakeFailure failure = assertThrows(HandshakeFailure.class,
+                () -> connect(uri, headers, subprotocols).close(), what + ": the handshake is refused");
+        assertEquals(status, failure.status(), () -> what + ": " + failure.getMessage());
+        return failure;
     }
 
     /** The Ping/Pong round trip that proves the server's {@code @OnOpen} has returned. */
@@ -168,7 +180,6 @@ public final class TestSocket implements AutoCloseable {
         return frame;
     }
 
-    /** Fails if a frame (or the close) arrives within {@code window}. */
     /** Sends one text frame and waits until it is written. */
     public void sendText(String text) {
         try {
@@ -181,6 +192,7 @@ public final class TestSocket implements AutoCloseable {
         }
     }
 
+    /** Fails if a frame (or the close) arrives within {@code window}. */
     public void assertNothingWithin(Duration window) {
         String frame;
         try {

@@ -48,6 +48,11 @@ public final class TestTokens {
         return sign(claims(user, groups), AlgorithmIdentifiers.RSA_USING_SHA256, KEYS);
     }
 
+    /** A user id no other test uses ({@code u-<uuid>}): tests that each take their own do not depend on each other. */
+    public static String freshUser() {
+        return "u-" + UUID.randomUUID();
+    }
+
     public static String publisher() {
         return token("publisher-service", "publisher");
     }

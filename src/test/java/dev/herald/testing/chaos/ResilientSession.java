@@ -1,5 +1,8 @@
-package dev.herald.testing;
+package dev.herald.testing.chaos;
 
+import dev.herald.testing.HeraldNode;
+import dev.herald.testing.Http;
+import dev.herald.testing.TestTokens;
 import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -8,7 +11,6 @@ import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +68,6 @@ public final class ResilientSession {
     private final String path;
     private final List<HeraldNode> nodes;
     private final ScheduledExecutorService scheduler;
-    private final HttpClient http;
     private final String initialSince;
 
     private final List<Frame> frames = new ArrayList<>();
@@ -93,14 +94,13 @@ public final class ResilientSession {
      * @param firstNode    index into {@code nodes} of the node to connect to first
      */
     public ResilientSession(String name, String path, List<HeraldNode> nodes, int firstNode, String initialSince,
-                            ScheduledExecutorService scheduler, HttpClient http) {
+                            ScheduledExecutorService scheduler) {
         this.name = name;
         this.path = path;
         this.nodes = List.copyOf(nodes);
         this.nodeIndex = firstNode;
         this.initialSince = initialSince;
         this.scheduler = scheduler;
-        this.http = http;
     }
 
     public String name() {
@@ -203,7 +203,7 @@ public final class ResilientSession {
         String user = path.startsWith("ws/notifications/") ? path.substring("ws/notifications/".length()) : "chaos-listener";
         URI uri = node.ws(path + "?token=" + TestTokens.token(user)
                 + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)));
-        http.newWebSocketBuilder()
+        Http.client().newWebSocketBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
                 .buildAsync(uri, new Listener(gen, node.name()))
                 .orTimeout(OPEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)

@@ -1,12 +1,14 @@
-package dev.herald.testing;
+package dev.herald.testing.chaos;
 
+import dev.herald.testing.HeraldNode;
+import dev.herald.testing.Http;
+import dev.herald.testing.TestTokens;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.ConnectException;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -93,7 +95,6 @@ public final class Publisher {
     private final String scenario;
     private final List<HeraldNode> nodes;
     private final List<Lane> lanes;
-    private final HttpClient http;
     private final AtomicLong attemptNumbers = new AtomicLong();
     private final AtomicInteger acknowledged = new AtomicInteger();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
@@ -102,11 +103,10 @@ public final class Publisher {
     private volatile boolean stopping;
 
     /** @param lanes one thread each (their pauses set the rate) */
-    public Publisher(String scenario, List<HeraldNode> nodes, List<Lane> lanes, HttpClient http) {
+    public Publisher(String scenario, List<HeraldNode> nodes, List<Lane> lanes) {
         this.scenario = scenario;
         this.nodes = List.copyOf(nodes);
         this.lanes = List.copyOf(lanes);
-        this.http = http;
     }
 
     public void start() {
@@ -221,7 +221,7 @@ public final class Publisher {
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
         try {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = Http.client().send(request, HttpResponse.BodyHandlers.ofString());
             int status = response.statusCode();
             if (status == 202) {
                 String id = idOf(response.body());

@@ -1,8 +1,8 @@
-package dev.herald.testing;
+package dev.herald.testing.chaos;
 
-import dev.herald.testing.Publisher.Attempt;
-import dev.herald.testing.Publisher.Recipient;
-import dev.herald.testing.ResilientSession.Frame;
+import dev.herald.testing.chaos.Publisher.Attempt;
+import dev.herald.testing.chaos.Publisher.Recipient;
+import dev.herald.testing.chaos.ResilientSession.Frame;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
