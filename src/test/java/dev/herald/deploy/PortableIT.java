@@ -21,6 +21,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -167,6 +168,26 @@ class PortableIT {
                             "text/plain"));
             victim.assertNothingWithin(QUIET);
         }
+    }
+
+    @Test
+    void the_openapi_document_has_every_route_with_its_answers_from_the_static_file_and_the_annotations() {
+        Reply reply = Http.send(HttpRequest.newBuilder(node.http("openapi")).header("Accept", "application/json").build());
+        assertEquals(200, reply.status(), reply::toString);
+        JsonObject document = reply.json();
+        List<String> publish = List.of("202", "400", "401", "403", "413", "415", "429", "503", "504");
+        Map<String, List<String>> expected = Map.of(
+                "/notify", publish, "/notify/{userId}", publish,
+                "/notify-batch", List.of("202", "207", "400", "401", "403", "413", "415", "429", "503", "504"),
+                "/history/{userId}", List.of("200", "400", "401", "403", "503"));
+        JsonObject paths = document.getJsonObject("paths");
+        assertAll(expected.entrySet().stream().map(route -> () -> {
+            JsonObject operation = paths.getJsonObject(route.getKey()).getJsonObject(route.getKey().startsWith("/history") ? "get" : "post");
+            assertEquals(route.getValue().stream().sorted().toList(), operation.getJsonObject("responses").keySet().stream().sorted().toList(),
+                    route.getKey());
+        }));
+        assertTrue(document.getJsonObject("components").getJsonObject("responses").containsKey("PublishUnconfirmed"),
+                "META-INF/openapi.yaml was read: " + document.getJsonObject("components").keySet());
     }
 
     @Test
