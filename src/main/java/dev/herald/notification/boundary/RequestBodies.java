@@ -8,21 +8,20 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
 
-/** Reads a posted body with a size limit, before anything parses it: a larger body is refused unread. */
+/** Reads a posted body with a size limit and as UTF-8, before anything parses it: a larger body is refused unread. */
 final class RequestBodies {
+
+    private static final Set<String> UTF_8 = Set.of("utf-8", "utf8");
 
     private RequestBodies() {
     }
 
     /** A notification's body: one JSON object of at most {@code limit} bytes ({@code herald.max-payload-bytes}). */
     static Payload payload(InputStream body, HttpHeaders headers, int limit) {
-        try {
-            return Payload.parse(new String(read(body, headers, limit, "herald.max-payload-bytes"), StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException(e.getMessage());
-        }
+        return Payload.parse(read(body, headers, limit, "herald.max-payload-bytes"));
     }
 
     /** @param setting the setting that sets {@code limit}, named in the 413 */
@@ -30,6 +29,12 @@ final class RequestBodies {
         if (headers.getMediaType() == null) {
             // JAX-RS would match a request without Content-Type to any @Consumes: say what is expected instead.
             throw new NotSupportedException("send the body with Content-Type: application/json");
+        }
+        String charset = headers.getMediaType().getParameters().get("charset");
+        if (charset != null && !UTF_8.contains(charset.replace("\"", "").strip().toLowerCase(Locale.ROOT))) {
+            // JSON is UTF-8 (RFC 8259): a body declared otherwise is refused rather than decoded by a guess
+            throw new NotSupportedException("the body must be UTF-8: send Content-Type: application/json without a charset "
+                    + "or with charset=utf-8, not charset=" + (charset.length() > 40 ? charset.substring(0, 40) + "…" : charset));
         }
         if (headers.getLength() > limit) {
             throw tooLarge(limit, setting);
