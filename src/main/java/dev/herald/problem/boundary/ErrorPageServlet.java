@@ -17,7 +17,9 @@ public class ErrorPageServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        int status = response.getStatus();
+        // A method the server implements for no route (e.g. PATCH on a static file: 501 from its default servlet) is
+        // the client's mistake, not the server's: 405, like any other method a route does not take.
+        int status = response.getStatus() == 501 ? 405 : response.getStatus();
         String uri = (String) request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         String detail = switch (status) {
             case 400 -> "the request is malformed (its URL, or a header such as Content-Type)";
