@@ -1,6 +1,7 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.entity.Payload;
+import dev.herald.problem.entity.BadInputException;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.NotSupportedException;
@@ -36,7 +37,7 @@ final class RequestBodies {
             throw new NotSupportedException("the body must be UTF-8: send Content-Type: application/json without a charset "
                     + "or with charset=utf-8, not charset=" + (charset.length() > 40 ? charset.substring(0, 40) + "…" : charset));
         }
-        if (headers.getLength() > limit) {
+        if (declaredLength(headers) > limit) {
             throw tooLarge(limit, setting);
         }
         try {
@@ -47,6 +48,19 @@ final class RequestBodies {
             return bytes;
         } catch (IOException e) {
             throw new BadRequestException("the body could not be read: " + e.getMessage());
+        }
+    }
+
+    /** Content-Length as declared, or -1 without one; read here because HttpHeaders.getLength fails its own way per runtime. */
+    private static long declaredLength(HttpHeaders headers) {
+        String length = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        if (length == null || length.isBlank()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            throw new BadInputException("the Content-Length header is not a number of bytes");
         }
     }
 
