@@ -191,8 +191,8 @@ class HostileInputIT {
      * Why the server's own HTTP layer may refuse this request before Herald sees it (then with its own status and
      * body, not a problem: no application can answer it), or null. Payara's Grizzly refuses a body on GET, DELETE or
      * HEAD, the TRACE method, a control or non-ASCII character in a header, and a path that decodes to NUL, a
-     * backslash or a dot segment; Open Liberty a path with an encoded control character or slash; every server, a
-     * framing lie.
+     * backslash or a dot segment; Open Liberty a path with an encoded control character or slash; WildFly WEB-INF
+     * and META-INF, and may close the connection on TRACE; every server, a framing lie (unanswered, too).
      */
     private static String serverLevel(String method, String target, boolean body, boolean framingLie) {
         String path = target.toLowerCase(Locale.ROOT);
@@ -207,6 +207,9 @@ class HostileInputIT {
         }
         if (path.matches(".*%(0[0-9a-f]|1[0-9a-f]|7f|5c|2f).*") || path.contains("%2e%2e")) {
             return "path";
+        }
+        if (path.startsWith("/web-inf/") || path.startsWith("/meta-inf/")) {
+            return "a protected directory"; // WildFly's Undertow answers these itself, with its own 404 page
         }
         return null;
     }
@@ -323,14 +326,14 @@ class HostileInputIT {
         try {
             answer = exchange(request.bytes(), "HEAD".equals(request.method()));
         } catch (IOException e) {
-            if (!request.framingLie()) {
+            if (request.serverLevel() == null) {
                 failures.add("no answer (" + e + ") to " + request.describe());
             }
             count("no answer");
             return null;
         }
         if (answer == null) {
-            if (!request.framingLie()) {
+            if (request.serverLevel() == null) {
                 failures.add("connection closed without an answer to " + request.describe());
             }
             count("no answer");
