@@ -1,31 +1,24 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker.Publication;
+import dev.herald.notification.entity.JsonText;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
-import jakarta.json.JsonException;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
-import jakarta.json.JsonValue;
-import jakarta.json.spi.JsonProvider;
-import jakarta.json.stream.JsonParser;
-import jakarta.json.stream.JsonParser.Event;
-import jakarta.ws.rs.BadRequestException;
-import jakarta.ws.rs.ClientErrorException;
-import jakarta.ws.rs.core.Response;
-import java.io.ByteArrayInputStream;
+import dev.herald.problem.entity.BadInputException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.Map;
 
 /**
  * The body of {@code POST /notify-batch}: a JSON array of {@code {"userId": "42", "notification": {…}}}.
- * Each item is checked on its own, so one bad item is reported with its index instead of failing the rest.
+ * Each item is checked on its own, so one bad item is reported with its index instead of failing the rest; each
+ * notification is published as the text posted for it (never re-serialised), like a single publish.
  */
 final class Batch {
 
-    private static final JsonProvider JSON = JsonProvider.provider();
+    private static final String SHAPE = "a JSON array of {\"userId\": …, \"notification\": {…}} objects";
 
     /** One item: what to publish, or why it is refused (an HTTP status and a detail). */
     record Item(Publication publication, int status, String detail) {
@@ -39,56 +32,57 @@ final class Batch {
     }
 
     /**
-     * Splits the body into items; a body that is not an array of at most {@code maxItems} values is refused
-     * whole. {@code maxItemsSetting} names the setting that limits them, for the error.
+     * Splits the body into items; a body that is not UTF-8 {@value SHAPE}, at most {@code maxItems} of them and
+     * nested at most {@link JsonText#MAX_DEPTH} deep within each notification, is refused whole (400, or 413 for
+     * too many items). {@code maxItemsSetting} names the setting that limits them, for the error.
      */
     static List<Item> parse(byte[] body, int maxItems, String maxItemsSetting, int maxPayloadBytes) {
-        List<JsonValue> values = new ArrayList<>();
-        try (JsonParser parser = JSON.createParser(new ByteArrayInputStream(body))) {
-            if (!parser.hasNext() || parser.next() != Event.START_ARRAY) {
-                throw new BadRequestException("the body must be a JSON array of {\"userId\": …, \"notification\": {…}} objects");
-            }
-            for (Event event = parser.next(); event != Event.END_ARRAY; event = parser.next()) {
-                if (values.size() == maxItems) {
-                    throw new ClientErrorException("a batch holds at most " + maxItems + " notifications (" + maxItemsSetting + ")",
-                            Response.Status.REQUEST_ENTITY_TOO_LARGE);
-                }
-                values.add(parser.getValue());
-            }
-            if (parser.hasNext()) {
-                throw new BadRequestException("the body must hold exactly one JSON array");
-            }
-        } catch (JsonException | NoSuchElementException e) {
-            throw new BadRequestException("the body is not valid JSON: " + e.getMessage());
+        String text = JsonText.strip(JsonText.utf8(body));
+        if (!text.startsWith("[")) {
+            throw new BadInputException("the body must be " + SHAPE);
+        }
+        // the array and the item objects are two levels above each notification
+        JsonText.read(text, JsonText.MAX_DEPTH + 2, (parser, event, depth) -> { });
+        List<JsonText.Part> values = JsonText.parts(text);
+        if (values.size() > maxItems) {
+            throw BadInputException.tooLarge("a batch holds at most " + maxItems + " notifications (" + maxItemsSetting + ")");
         }
         if (values.isEmpty()) {
-            throw new BadRequestException("the batch is empty");
+            throw new BadInputException("the batch is empty");
         }
         List<Item> items = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
-            items.add(item(i, values.get(i), maxPayloadBytes));
+            items.add(item(i, values.get(i).text(), maxPayloadBytes));
         }
         return items;
     }
 
-    private static Item item(int index, JsonValue value, int maxPayloadBytes) {
-        if (!(value instanceof JsonObject item)) {
+    private static Item item(int index, String value, int maxPayloadBytes) {
+        if (!value.startsWith("{")) {
             return Item.refused(index, 400, "must be an object {\"userId\": …, \"notification\": {…}}");
         }
-        if (!(item.get("userId") instanceof JsonString userId)) {
+        Map<String, String> fields = new HashMap<>();
+        for (JsonText.Part part : JsonText.parts(value)) {
+            if (fields.put(part.key(), part.text()) != null) {
+                // parsers disagree on which of two equal keys wins: the recipient must not depend on which one reads it
+                return Item.refused(index, 400, "\"" + part.key() + "\" appears twice");
+            }
+        }
+        String userId = fields.get("userId");
+        if (userId == null || !userId.startsWith("\"")) {
             return Item.refused(index, 400, "\"userId\" must be a string");
         }
-        if (!(item.get("notification") instanceof JsonObject notification)) {
+        String notification = fields.get("notification");
+        if (notification == null || !notification.startsWith("{")) {
             return Item.refused(index, 400, "\"notification\" must be a JSON object");
         }
         try {
-            Stream stream = Stream.user(userId.getString());
-            Payload payload = Payload.of(notification);
-            if (utf8Length(payload.json(), maxPayloadBytes) > maxPayloadBytes) {
+            Stream stream = Stream.user(JsonText.string(userId));
+            if (utf8Length(notification, maxPayloadBytes) > maxPayloadBytes) {
                 return Item.refused(index, 413, "the notification is larger than " + maxPayloadBytes + " bytes (herald.max-payload-bytes)");
             }
-            return new Item(new Publication(stream, payload), 202, null);
-        } catch (IllegalArgumentException e) {
+            return new Item(new Publication(stream, Payload.parse(notification)), 202, null);
+        } catch (BadInputException e) {
             return Item.refused(index, 400, e.getMessage());
         }
     }

@@ -11,6 +11,7 @@ import jakarta.websocket.OnMessage;
 import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
+import java.nio.ByteBuffer;
 
 /**
  * Every broadcast notification ({@code POST /notify}); {@code ?since=<id>} works here too. One instance
@@ -34,6 +35,12 @@ public class BroadcastSocket {
     @OnMessage
     public void message(String part, boolean last) {
         peer.received(part.length(), last);
+    }
+
+    /** Binary messages count like text ones (without a handler the container fails the session with 1011). */
+    @OnMessage
+    public void message(ByteBuffer part, boolean last) {
+        peer.received(part.remaining(), last);
     }
 
     @OnClose

@@ -5,11 +5,13 @@ import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import dev.herald.problem.boundary.Problem;
+import dev.herald.problem.entity.BadInputException;
 import dev.herald.security.boundary.HandshakeTokens;
 import dev.herald.security.control.InvalidTokenException;
 import dev.herald.security.control.OriginPolicy;
 import dev.herald.security.control.TokenVerifier;
 import dev.herald.security.entity.Caller;
+import dev.herald.security.entity.UserId;
 import jakarta.inject.Inject;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -63,7 +65,9 @@ public class HandshakeFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+        // Whatever asks to be upgraded is checked, not only "Upgrade: websocket": WildFly's Undertow made a WebSocket of
+        // a handshake that said "Upgrade: h2c" (found by HostileInputIT), which would have passed by these checks.
+        if (request.getHeader("Upgrade") == null && request.getHeader("Sec-WebSocket-Key") == null) {
             chain.doFilter(request, response);
             return;
         }
@@ -90,7 +94,7 @@ public class HandshakeFilter extends HttpFilter {
         Stream stream = Stream.BROADCAST;
         try {
             if (path.startsWith(USER_PATH)) {
-                stream = Stream.user(URLDecoder.decode(path.substring(USER_PATH.length()), StandardCharsets.UTF_8));
+                stream = Stream.user(pathUser(path.substring(USER_PATH.length())));
             }
             if (request.getParameter("since") != null) {
                 NotificationId.parse(request.getParameter("since"));
@@ -115,6 +119,15 @@ public class HandshakeFilter extends HttpFilter {
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /** The user id of the path, percent-decoded; a malformed escape is bad input like any other bad id. */
+    private static String pathUser(String encoded) {
+        try {
+            return URLDecoder.decode(encoded, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("the path's user id is not valid percent-encoding: " + UserId.RULE);
+        }
     }
 
     /** Logged at FINE like every refused request; a full or closing node (503) is worth INFO. */

@@ -12,6 +12,7 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.PathParam;
 import jakarta.websocket.server.ServerEndpoint;
+import java.nio.ByteBuffer;
 
 /**
  * Every notification for one user; {@code ?since=<id>} first replays what was stored after that id. One instance
@@ -35,6 +36,12 @@ public class UserSocket {
     @OnMessage
     public void message(String part, boolean last) {
         peer.received(part.length(), last);
+    }
+
+    /** Binary messages count like text ones (without a handler the container fails the session with 1011). */
+    @OnMessage
+    public void message(ByteBuffer part, boolean last) {
+        peer.received(part.remaining(), last);
     }
 
     @OnClose

@@ -9,8 +9,12 @@ public enum CloseCode {
     NORMAL(1000, "normal"),
     /** The server is shutting down, or the session was idle: reconnect with since. */
     GOING_AWAY(1001, "normal"),
+    /** The client broke the WebSocket protocol (the container closes). */
+    PROTOCOL_ERROR(1002, "invalid"),
     /** The client closed without a code. */
     NO_STATUS(1005, "normal"),
+    /** The client sent a text message that is not UTF-8 (the container closes). */
+    NOT_UTF8(1007, "invalid"),
     /** No valid token or request reached the endpoint. */
     POLICY_VIOLATION(1008, "invalid"),
     /** The client sent a message over herald.websocket.max-frame-bytes. */

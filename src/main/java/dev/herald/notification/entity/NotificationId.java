@@ -1,5 +1,6 @@
 package dev.herald.notification.entity;
 
+import dev.herald.problem.entity.BadInputException;
 import java.time.Instant;
 
 /**
@@ -39,8 +40,8 @@ public record NotificationId(long millis, long sequence) implements Comparable<N
         }
     }
 
-    private static IllegalArgumentException invalid() {
-        return new IllegalArgumentException("an id looks like 1732450000000-0 (as received in a notification's \"id\")");
+    private static BadInputException invalid() {
+        return new BadInputException("an id looks like 1732450000000-0 (as received in a notification's \"id\")");
     }
 
     /** The id that follows this one when a new entry is stored at {@code nowMillis}, as Redis assigns them. */

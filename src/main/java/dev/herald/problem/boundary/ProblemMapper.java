@@ -1,5 +1,6 @@
 package dev.herald.problem.boundary;
 
+import dev.herald.problem.entity.BadInputException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
@@ -12,7 +13,8 @@ import jakarta.ws.rs.ext.Provider;
 import java.lang.System.Logger.Level;
 
 /**
- * Every error leaves as RFC 9457 {@code application/problem+json}; never a stack trace. Components map their
+ * Every error leaves as RFC 9457 {@code application/problem+json}; never a stack trace. Bad client input
+ * ({@link BadInputException}, whatever parse it came from) is a 400 (or 413) with its message. Components map their
  * own exceptions with mappers of their own; this one takes the rest.
  */
 @Provider
@@ -28,6 +30,10 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
 
     @Override
     public Response toResponse(Exception exception) {
+        if (exception instanceof BadInputException bad) {
+            LOG.log(Level.DEBUG, "Refused {0}: {1} {2}", describe(request, uriInfo), bad.status(), bad.getMessage());
+            return Problem.of(bad.status(), bad.getMessage(), path(uriInfo)).answer(Response.status(bad.status()));
+        }
         if (exception instanceof WebApplicationException web) {
             Response original = web.getResponse();
             LOG.log(original.getStatus() >= 500 ? Level.WARNING : Level.DEBUG, "Refused {0}: {1} {2}",

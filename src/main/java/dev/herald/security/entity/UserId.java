@@ -1,5 +1,6 @@
 package dev.herald.security.entity;
 
+import dev.herald.problem.entity.BadInputException;
 import java.util.regex.Pattern;
 
 /** What a user id may be, wherever one arrives: a path, a token, a development-mode request. */
@@ -11,10 +12,10 @@ public final class UserId {
     private UserId() {
     }
 
-    /** The id unchanged, or an IllegalArgumentException saying the rule. */
+    /** The id unchanged, or a BadInputException saying the rule. */
     public static String check(String userId) {
         if (userId == null || !VALID.matcher(userId).matches()) {
-            throw new IllegalArgumentException(RULE);
+            throw new BadInputException(RULE);
         }
         return userId;
     }

@@ -1,0 +1,35 @@
+package dev.herald.testing;
+
+import java.util.Map;
+
+/**
+ * One Herald node on a server ({@link ServerRuntime}) with a durable redis-server of its own, started together and
+ * closed together (node first): the setup of a black-box suite that needs nothing else.
+ */
+public record NodeWithRedis(RedisServer redis, HeraldNode node) implements AutoCloseable {
+
+    /** Starts Redis, then the node (logs in {@code target/<logs>/<name>.log}); returns once the node is ready. */
+    public static NodeWithRedis start(ServerRuntime server, String name, String logs) {
+        RedisServer redis = RedisServer.startDurable();
+        try {
+            HeraldNode node = HeraldNode.create(server, name, logs, redis.uri(), Map.of());
+            NodeWithRedis started = new NodeWithRedis(redis, node);
+            try {
+                node.start();
+            } catch (RuntimeException e) {
+                started.close();
+                throw e;
+            }
+            return started;
+        } catch (RuntimeException e) {
+            redis.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        node.close();
+        redis.close();
+    }
+}
