@@ -1,6 +1,5 @@
 package dev.herald.problem.boundary;
 
-import dev.herald.security.boundary.Bearer;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.servlet.http.HttpServletResponse;
@@ -18,6 +17,8 @@ public record Problem(
         @Schema(example = "/notify/42") String instance) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+    /** The {@code WWW-Authenticate} value of every 401 Herald answers (RFC 6750). */
+    public static final String BEARER_CHALLENGE = "Bearer realm=\"herald\"";
 
     /** A problem titled with the status' standard reason phrase. */
     public static Problem of(int status, String detail, String instance) {
@@ -30,7 +31,7 @@ public record Problem(
     public void writeTo(HttpServletResponse response) throws IOException {
         response.setStatus(status);
         if (status == 401) {
-            response.setHeader("WWW-Authenticate", Bearer.CHALLENGE);
+            response.setHeader("WWW-Authenticate", BEARER_CHALLENGE);
         }
         response.setContentType(MEDIA_TYPE);
         response.setCharacterEncoding("UTF-8");

@@ -1,10 +1,8 @@
 package dev.herald.security.boundary;
 
-/** RFC 6750 bearer tokens in HTTP: reading one from {@code Authorization}, and the challenge a 401 carries. */
+/** RFC 6750 bearer tokens in HTTP: reading one from {@code Authorization} (the 401 challenge is {@code Problem.BEARER_CHALLENGE}). */
 public final class Bearer {
 
-    /** The {@code WWW-Authenticate} value of every 401 Herald answers. */
-    public static final String CHALLENGE = "Bearer realm=\"herald\"";
     private static final String SCHEME = "Bearer ";
 
     private Bearer() {

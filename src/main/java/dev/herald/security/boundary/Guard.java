@@ -1,5 +1,6 @@
 package dev.herald.security.boundary;
 
+import dev.herald.problem.boundary.Problem;
 import dev.herald.security.control.InvalidTokenException;
 import dev.herald.security.control.TokenVerifier;
 import dev.herald.security.entity.Caller;
@@ -61,8 +62,8 @@ public class Guard {
                 return verifier.verify(token);
             }
         } catch (InvalidTokenException e) {
-            throw new NotAuthorizedException(e.getMessage(), Bearer.CHALLENGE);
+            throw new NotAuthorizedException(e.getMessage(), Problem.BEARER_CHALLENGE);
         }
-        throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", Bearer.CHALLENGE);
+        throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", Problem.BEARER_CHALLENGE);
     }
 }
