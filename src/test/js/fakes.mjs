@@ -1,6 +1,14 @@
 // Test doubles for the browser client: a WebSocket and timers the test drives, no network and no wall clock.
 import assert from "node:assert/strict";
 
+// Browsers have CustomEvent; Node has it globally only from 19 (Debian 12's nodejs is 18): the same shape here.
+globalThis.CustomEvent ??= class CustomEvent extends Event {
+  constructor(type, init = {}) {
+    super(type, init);
+    this.detail = init.detail ?? null;
+  }
+};
+
 /** A WebSocket the test drives: the server's side is open(), message(), closeWith(). */
 export class FakeSocket {
   static all = [];
