@@ -3,6 +3,7 @@ package dev.herald.notification.boundary;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
+import java.util.Map;
 import org.eclipse.microprofile.auth.LoginConfig;
 
 /**
@@ -13,4 +14,14 @@ import org.eclipse.microprofile.auth.LoginConfig;
 @ApplicationScoped // a CDI bean, so MP-JWT's @LoginConfig takes effect and JsonWebToken can be injected
 @LoginConfig(authMethod = "MP-JWT", realmName = "herald")
 public class HeraldApplication extends Application {
+
+    /**
+     * Jersey (Payara) work Herald does not use, skipped on every request: bean validation (no constraints
+     * anywhere) and the WADL document. Other JAX-RS implementations ignore these names.
+     */
+    @Override
+    public Map<String, Object> getProperties() {
+        return Map.of("jersey.config.beanValidation.disable.server", true,
+                "jersey.config.server.wadl.disableWadl", true);
+    }
 }

@@ -4,7 +4,6 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -19,12 +18,29 @@ public interface Broker extends AutoCloseable {
     }
 
     /**
-     * Stores and publishes each under a new id, in the given order, as one step: all of them or (on an
-     * exception) none. Returns only once they are stored, in the same order.
+     * A caller's publish rate limit: a token bucket refilled at {@code perSecond}, holding at most {@code burst};
+     * each publication takes one permit.
      */
-    List<Notification> publish(List<Publication> publications);
+    record RateLimit(String caller, int perSecond, int burst) {
+    }
 
-    /** Stores and publishes one notification under a new id. */
+    /**
+     * Takes one permit per publication from {@code limit}'s bucket and, only when there were that many, stores
+     * and publishes each under a new id, in the given order, as one step: all of them or (on an exception) none.
+     * Returns only once they are stored, in the same order. The Redis engine keeps the bucket in Redis and takes
+     * the permits in the same script as the publish (one round trip), so the limit holds across all nodes.
+     *
+     * @param limit the caller's limit, or null for none (the node's own publishes)
+     * @throws RateLimitedException when the bucket has too few permits: nothing was taken or published
+     */
+    List<Notification> publish(RateLimit limit, List<Publication> publications);
+
+    /** Stores and publishes them with no rate limit. */
+    default List<Notification> publish(List<Publication> publications) {
+        return publish(null, publications);
+    }
+
+    /** Stores and publishes one notification under a new id, with no rate limit. */
     default Notification publish(Stream stream, Payload payload) {
         return publish(List.of(new Publication(stream, payload))).get(0);
     }
@@ -34,13 +50,6 @@ public interface Broker extends AutoCloseable {
 
     /** The stream's bounds, with every entry after {@code after} (none when {@code after} is null). */
     Replay replay(Stream stream, NotificationId after);
-
-    /**
-     * Takes {@code permits} publish permits at once from {@code caller}'s token bucket (refilled at
-     * {@code perSecond}, holding at most {@code burst}); returns how long to wait until that many are there,
-     * or zero when they were taken. The Redis engine keeps the bucket in Redis, so the limit holds across all nodes.
-     */
-    Duration takePermits(String caller, int permits, int perSecond, int burst);
 
     /** Starts live delivery to {@code listener}; called once. */
     void start(Listener listener);

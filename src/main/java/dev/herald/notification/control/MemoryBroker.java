@@ -30,7 +30,14 @@ final class MemoryBroker implements Broker {
     }
 
     @Override
-    public List<Notification> publish(List<Publication> publications) {
+    public List<Notification> publish(RateLimit limit, List<Publication> publications) {
+        if (limit != null) {
+            Duration wait = buckets.computeIfAbsent(limit.caller(), c -> new TokenBucket(limit.burst()))
+                    .take(publications.size(), limit.perSecond(), limit.burst(), System.nanoTime());
+            if (!wait.isZero()) {
+                throw new RateLimitedException(limit, wait);
+            }
+        }
         List<Notification> published = new ArrayList<>(publications.size());
         for (Publication publication : publications) {
             published.add(publish(publication.stream(), publication.payload()));
@@ -83,12 +90,6 @@ final class MemoryBroker implements Broker {
                     : log.entries.stream().filter(n -> n.id().isAfter(after)).toList();
             return new Replay(log.lastGenerated, log.maxDeleted, entries);
         }
-    }
-
-    @Override
-    public Duration takePermits(String caller, int permits, int perSecond, int burst) {
-        TokenBucket bucket = buckets.computeIfAbsent(caller, c -> new TokenBucket(burst));
-        return bucket.take(permits, perSecond, burst, System.nanoTime());
     }
 
     /** Tokens refill continuously; a caller may spend up to {@code burst} at once. */

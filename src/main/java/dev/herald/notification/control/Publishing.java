@@ -11,8 +11,8 @@ import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The first hop of a publish after the REST boundary: takes the caller's permits, has the broker store and
- * publish, and reports it. Every route that publishes goes through here.
+ * The first hop of a publish after the REST boundary: has the broker take the caller's permits, store and
+ * publish in one step, and reports it. Every route that publishes goes through here.
  */
 @ApplicationScoped
 public class Publishing {
@@ -43,13 +43,9 @@ public class Publishing {
         if (publications.isEmpty()) {
             return List.of();
         }
-        Duration wait = broker.takePermits(caller.userId(), publications.size(), rateLimit, burst);
-        if (!wait.isZero()) {
-            throw new RateLimitedException("over the publish rate limit (herald.publish.rate-limit " + rateLimit
-                    + "/s, burst " + burst + ")", wait);
-        }
         long start = System.nanoTime();
-        List<Notification> sent = broker.publish(publications);
+        Broker.RateLimit limit = rateLimit > 0 ? new Broker.RateLimit(caller.userId(), rateLimit, burst) : null;
+        List<Notification> sent = broker.publish(limit, publications);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         sent.forEach(notification -> telemetry.published(notification.stream(), took));
         return sent;

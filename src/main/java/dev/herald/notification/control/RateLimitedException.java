@@ -7,8 +7,8 @@ public class RateLimitedException extends RuntimeException {
 
     private final Duration retryAfter;
 
-    public RateLimitedException(String message, Duration retryAfter) {
-        super(message);
+    RateLimitedException(Broker.RateLimit limit, Duration retryAfter) {
+        super("over the publish rate limit (herald.publish.rate-limit " + limit.perSecond() + "/s, burst " + limit.burst() + ")");
         this.retryAfter = retryAfter;
     }
 

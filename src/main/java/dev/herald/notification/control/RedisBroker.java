@@ -29,19 +29,37 @@ final class RedisBroker implements Broker {
 
     private static final String KEY_PREFIX = "herald:stream:";
     private static final String CHANNEL_PREFIX = "herald:live:";
+    private static final String RATE_PREFIX = "herald:rate:";
     private static final String ENTRY_FIELD = "p";
 
     /**
-     * Appends, trims and publishes a list of notifications as one step: {@code <id> <payload>} on each one's
-     * channel, the ids returned in order. KEYS[i] is item i's stream, ARGV[i + 1] its payload, ARGV[1] the
-     * history size. Trimming with XDEL rather than XADD MAXLEN because only XDEL records
-     * {@code max-deleted-entry-id}, which is how a resume point that history no longer covers is recognised.
+     * Takes the caller's permits, then appends, trims and publishes a list of notifications as one step:
+     * {@code <id> <payload>} on each one's channel, the ids returned in order. ARGV[1] is the history size,
+     * ARGV[2] and ARGV[3] the rate limit's refill per second and burst (0: no limit, and then no bucket key).
+     * With a limit, KEYS[1] is the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock)
+     * and the reply is {@code {<ms to wait>}} when it holds too few permits, nothing published. The streams are
+     * the remaining KEYS, each one's payload the ARGV after the three settings. Trimming with XDEL rather than
+     * XADD MAXLEN because only XDEL records {@code max-deleted-entry-id}, which is how a resume point that history
+     * no longer covers is recognised.
      */
     private static final Script PUBLISH = new Script("""
-            local size, ids, streams = tonumber(ARGV[1]), {}, {}
-            for i, key in ipairs(KEYS) do
-              ids[i] = redis.call('XADD', key, '*', 'p', ARGV[i + 1])
-              streams[key] = true
+            local size, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            local first = 1
+            if rate > 0 then
+              first = 2
+              local permits = #KEYS - 1
+              local time = redis.call('TIME')
+              local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+              local state = redis.call('HMGET', KEYS[1], 't', 'ts')
+              local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
+              if tokens < permits then return {math.ceil((permits - tokens) / rate * 1000)} end
+              redis.call('HSET', KEYS[1], 't', tostring(tokens - permits), 'ts', tostring(now))
+              redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+            end
+            local ids, streams = {}, {}
+            for i = first, #KEYS do
+              ids[#ids + 1] = redis.call('XADD', KEYS[i], '*', 'p', ARGV[i - first + 4])
+              streams[KEYS[i]] = true
             end
             for key in pairs(streams) do
               local excess = redis.call('XLEN', key) - size
@@ -51,8 +69,8 @@ final class RedisBroker implements Broker {
                 end
               end
             end
-            for i, key in ipairs(KEYS) do
-              redis.call('PUBLISH', '%s' .. string.sub(key, %d), ids[i] .. ' ' .. ARGV[i + 1])
+            for i = first, #KEYS do
+              redis.call('PUBLISH', '%s' .. string.sub(KEYS[i], %d), ids[i - first + 1] .. ' ' .. ARGV[i - first + 4])
             end
             return ids""".formatted(CHANNEL_PREFIX, KEY_PREFIX.length() + 1));
 
@@ -74,19 +92,6 @@ final class RedisBroker implements Broker {
             end
             return result""");
 
-    /** A token bucket per caller, on Redis' clock: {@code t} tokens at time {@code ts}; takes ARGV[3], returns ms to wait. */
-    private static final Script TAKE_PERMIT = new Script("""
-            local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-            local time = redis.call('TIME')
-            local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
-            local state = redis.call('HMGET', KEYS[1], 't', 'ts')
-            local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
-            local permits, wait = tonumber(ARGV[3]), 0
-            if tokens >= permits then tokens = tokens - permits else wait = math.ceil((permits - tokens) / rate * 1000) end
-            redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
-            redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-            return wait""");
-
     private static final CommandObjects COMMANDS = new CommandObjects();
 
     private final int historySize;
@@ -103,15 +108,24 @@ final class RedisBroker implements Broker {
     }
 
     @Override
-    public List<Notification> publish(List<Publication> publications) {
-        List<String> keys = new ArrayList<>(publications.size());
-        List<String> args = new ArrayList<>(publications.size() + 1);
+    public List<Notification> publish(RateLimit limit, List<Publication> publications) {
+        List<String> keys = new ArrayList<>(publications.size() + 1);
+        List<String> args = new ArrayList<>(publications.size() + 3);
         args.add(String.valueOf(historySize));
+        if (limit == null) {
+            args.addAll(List.of("0", "0"));
+        } else {
+            keys.add(RATE_PREFIX + limit.caller());
+            args.addAll(List.of(String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
+        }
         for (Publication publication : publications) {
             keys.add(KEY_PREFIX + publication.stream().name());
             args.add(publication.payload().json());
         }
         List<?> ids = (List<?>) callOnce(PUBLISH, keys, args);
+        if (!ids.isEmpty() && ids.get(0) instanceof Long waitMillis) {
+            throw new RateLimitedException(limit, Duration.ofMillis(waitMillis));
+        }
         List<Notification> published = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             Publication publication = publications.get(i);
@@ -193,13 +207,6 @@ final class RedisBroker implements Broker {
 
     private static BrokerUnavailableException unavailable(JedisException e) {
         return new BrokerUnavailableException("Redis is unreachable: " + e.getMessage(), e);
-    }
-
-    @Override
-    public Duration takePermits(String caller, int permits, int perSecond, int burst) {
-        long waitMillis = (Long) call(TAKE_PERMIT, List.of("herald:rate:" + caller),
-                List.of(String.valueOf(perSecond), String.valueOf(burst), String.valueOf(permits)));
-        return Duration.ofMillis(waitMillis);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HashSet;
@@ -57,6 +58,7 @@ public class TokenVerifier {
     String userClaim;
 
     private JwtConsumer consumer;
+    private final VerifiedTokens verified = new VerifiedTokens(Clock.systemUTC());
     private int clockSkewSeconds;
 
     @PostConstruct
@@ -150,6 +152,10 @@ public class TokenVerifier {
         if (consumer == null) {
             throw new InvalidTokenException("no verification key is configured (mp.jwt.verify.publickey)");
         }
+        Caller known = verified.get(token);
+        if (known != null) {
+            return known;
+        }
         try {
             JwtClaims claims = consumer.processToClaims(token);
             Object user = claims.getClaimValue(userClaim);
@@ -157,7 +163,9 @@ public class TokenVerifier {
                 throw new InvalidTokenException("the token has no \"" + userClaim + "\" claim naming the user");
             }
             List<String> groups = claims.hasClaim("groups") ? claims.getStringListClaimValue("groups") : List.of();
-            return new Caller(userId, new HashSet<>(groups), Instant.ofEpochSecond(claims.getExpirationTime().getValue()));
+            Caller caller = new Caller(userId, new HashSet<>(groups), Instant.ofEpochSecond(claims.getExpirationTime().getValue()));
+            verified.put(token, caller);
+            return caller;
         } catch (InvalidJwtException e) {
             throw new InvalidTokenException(describe(e));
         } catch (MalformedClaimException e) {

@@ -3,6 +3,7 @@ package dev.herald.notification.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.notification.entity.Notification;
@@ -167,13 +168,16 @@ abstract class BrokerContract {
 
     @Test
     void aCallerMayBurstThenMustWaitWhileOthersAreUnaffected() {
-        String caller = "publisher-" + UUID.randomUUID();
+        Broker.RateLimit limit = new Broker.RateLimit("publisher-" + UUID.randomUUID(), 1, 5);
         for (int i = 0; i < 5; i++) {
-            assertEquals(java.time.Duration.ZERO, broker.takePermits(caller, 1, 1, 5), "permit " + (i + 1) + " of the burst");
+            broker.publish(limit, List.of(new Broker.Publication(user, Payload.parse("{\"n\":" + i + "}"))));
         }
-        java.time.Duration wait = broker.takePermits(caller, 1, 1, 5);
-        assertTrue(wait.toMillis() > 0 && wait.toMillis() <= 1000, "the sixth waits up to a second: " + wait);
-        assertEquals(java.time.Duration.ZERO, broker.takePermits("other-" + UUID.randomUUID(), 1, 1, 5));
+        RateLimitedException refused = assertThrows(RateLimitedException.class,
+                () -> broker.publish(limit, List.of(new Broker.Publication(user, Payload.parse("{\"n\":5}")))));
+        assertTrue(refused.retryAfter().toMillis() > 0 && refused.retryAfter().toMillis() <= 1000,
+                "the sixth waits up to a second: " + refused.retryAfter());
+        assertEquals(5, broker.history(user, null, HISTORY_SIZE).size(), "the refused one was not published");
+        broker.publish(new Broker.RateLimit("other-" + UUID.randomUUID(), 1, 5), List.of(new Broker.Publication(user, Payload.parse("{}"))));
     }
 
     @Test
@@ -197,11 +201,18 @@ abstract class BrokerContract {
 
     @Test
     void aBatchTakesAsManyPermitsAsItHoldsOrNone() {
-        String caller = "publisher-" + UUID.randomUUID();
-        assertEquals(java.time.Duration.ZERO, broker.takePermits(caller, 4, 1, 5));
-        java.time.Duration wait = broker.takePermits(caller, 3, 1, 5);
-        assertTrue(wait.toMillis() > 1000 && wait.toMillis() <= 2000, "two more permits are 1-2 s away: " + wait);
-        assertEquals(java.time.Duration.ZERO, broker.takePermits(caller, 1, 1, 5), "the refused batch took nothing");
+        Broker.RateLimit limit = new Broker.RateLimit("publisher-" + UUID.randomUUID(), 1, 5);
+        broker.publish(limit, batchOf(4));
+        RateLimitedException refused = assertThrows(RateLimitedException.class, () -> broker.publish(limit, batchOf(3)));
+        assertTrue(refused.retryAfter().toMillis() > 1000 && refused.retryAfter().toMillis() <= 2000,
+                "two more permits are 1-2 s away: " + refused.retryAfter());
+        assertEquals(4, broker.history(user, null, HISTORY_SIZE).size(), "the refused batch published nothing");
+        broker.publish(limit, batchOf(1));
+        assertEquals(5, broker.history(user, null, HISTORY_SIZE).size(), "the refused batch took no permit");
+    }
+
+    private List<Broker.Publication> batchOf(int size) {
+        return IntStream.range(0, size).mapToObj(i -> new Broker.Publication(user, Payload.parse("{\"n\":" + i + "}"))).toList();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.herald.security.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,14 @@ class TokenVerifierTest {
         assertEquals("alice", caller.userId());
         assertEquals(Set.of("publisher"), caller.groups());
         assertTrue(caller.expiresAt().isAfter(Instant.now()));
+    }
+
+    @Test
+    void aTokenVerifiedOnceIsAnsweredFromTheCacheAndAnotherIsNot() throws InvalidTokenException {
+        TokenVerifier verifier = verifier(rsaSettings(), "sub");
+        String token = TestTokens.token("alice", "publisher");
+        assertSame(verifier.verify(token), verifier.verify(token));
+        assertEquals("bob", verifier.verify(TestTokens.token("bob")).userId());
     }
 
     @Test
