@@ -1,18 +1,15 @@
 package dev.herald.notification.boundary;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
 import java.util.Map;
-import org.eclipse.microprofile.auth.LoginConfig;
 
 /**
  * REST routes live at the application's root: {@code /notify}, {@code /history}. The OpenAPI document's static
- * part (info, shared responses, schemas) is {@code META-INF/openapi.yaml}.
+ * part (info, shared responses, schemas) is {@code META-INF/openapi.yaml}. No {@code @LoginConfig}: Herald
+ * verifies bearer tokens itself ({@code dev.herald.security.boundary.Guard} says why).
  */
 @ApplicationPath("/")
-@ApplicationScoped // a CDI bean, so MP-JWT's @LoginConfig takes effect and JsonWebToken can be injected
-@LoginConfig(authMethod = "MP-JWT", realmName = "herald")
 public class HeraldApplication extends Application {
 
     /**

@@ -16,7 +16,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -40,9 +39,6 @@ public class HistoryResource {
     @Inject
     Guard guard;
 
-    @Context
-    SecurityContext security;
-
     @Inject
     @ConfigProperty(name = "herald.history.size")
     int historySize;
@@ -60,7 +56,7 @@ public class HistoryResource {
                                   example = "1795521056811-0") String after,
                           @Context HttpHeaders headers) {
         Stream stream = PublishResource.userStream(userId);
-        guard.reader(security, headers, userId);
+        guard.reader(headers, userId);
         return broker.history(stream, afterId(after), limit(limit)).stream()
                 .map(Notification::frame)
                 .collect(Collectors.joining(",", "[", "]"));

@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.List;
@@ -54,9 +53,6 @@ public class PublishResource {
     @Inject
     Guard guard;
 
-    @Context
-    SecurityContext security;
-
     @Inject
     @ConfigProperty(name = "herald.max-payload-bytes")
     int maxPayloadBytes;
@@ -77,7 +73,7 @@ public class PublishResource {
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response broadcast(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(security, headers);
+        Caller caller = guard.publisher(headers);
         Notification sent = publishing.publish(caller, Stream.BROADCAST, RequestBodies.payload(body, headers, maxPayloadBytes));
         return accepted("Notification queued", sent);
     }
@@ -93,7 +89,7 @@ public class PublishResource {
     public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(security, headers);
+        Caller caller = guard.publisher(headers);
         Stream stream = userStream(userId);
         Notification sent = publishing.publish(caller, stream, RequestBodies.payload(body, headers, maxPayloadBytes));
         return accepted("Notification sent to user " + userId, sent);
@@ -111,7 +107,7 @@ public class PublishResource {
     @APIResponse(responseCode = "202", ref = "BatchAccepted")
     @APIResponse(responseCode = "207", ref = "BatchPartlyAccepted")
     public Response batch(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(security, headers);
+        Caller caller = guard.publisher(headers);
         List<Batch.Item> items = Batch.parse(RequestBodies.read(body, headers, batchMaxBytes, "herald.batch.max-bytes"),
                 publishing.maxBatchItems(batchMaxItems), publishing.maxBatchItemsSetting(batchMaxItems), maxPayloadBytes);
         List<Broker.Publication> valid = items.stream().map(Batch.Item::publication).filter(Objects::nonNull).toList();

@@ -8,7 +8,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * Errors the server answers itself, outside JAX-RS (e.g. MP-JWT refusing a bad token with 401, or the JAX-RS
+ * Errors the server answers itself, outside JAX-RS (e.g. a path the servlet container refuses, or the JAX-RS
  * runtime refusing a malformed Content-Type with 400 before any resource or mapper runs), leave as problem+json
  * too instead of the server's HTML page (web.xml maps the error pages here).
  */

@@ -9,16 +9,17 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.SecurityContext;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Who may do what over REST, checked in code rather than with {@code @RolesAllowed} so the group names
  * are configurable and every server enforces it the same way (WildFly ignores {@code @RolesAllowed} on
- * JAX-RS by default). Where the server's MicroProfile JWT left the request unauthenticated (Open Liberty
- * authenticates only resources with security constraints), the bearer token is verified here with the
- * same {@code mp.jwt.verify.*} keys, as for WebSocket handshakes.
+ * JAX-RS by default). The bearer token is verified by {@link TokenVerifier} with the standard
+ * {@code mp.jwt.verify.*} keys, as for WebSocket handshakes, not by the server's MicroProfile JWT mechanism:
+ * on Payara that mechanism (enabled by {@code @LoginConfig}) runs JASPIC and JACC on every request, protected
+ * or not, and verifies the token again each time, half of a publish's CPU in the benchmark
+ * (src/site/markdown/performance.md); {@link TokenVerifier} keeps a verified token for up to a minute, and the
+ * answers are the same on every server.
  */
 @ApplicationScoped
 public class Guard {
@@ -35,8 +36,8 @@ public class Guard {
     String adminGroup;
 
     /** A caller in the publisher group; 401 without a valid token, 403 outside the group. */
-    public Caller publisher(SecurityContext security, HttpHeaders headers) {
-        Caller caller = caller(security, headers);
+    public Caller publisher(HttpHeaders headers) {
+        Caller caller = caller(headers);
         if (!caller.isIn(publisherGroup)) {
             throw new ForbiddenException("publishing needs the \"" + publisherGroup + "\" group");
         }
@@ -44,26 +45,23 @@ public class Guard {
     }
 
     /** The user themself or an admin; 401 without a valid token, 403 for anyone else. */
-    public Caller reader(SecurityContext security, HttpHeaders headers, String userId) {
-        Caller caller = caller(security, headers);
+    public Caller reader(HttpHeaders headers, String userId) {
+        Caller caller = caller(headers);
         if (!caller.is(userId) && !caller.isIn(adminGroup)) {
             throw new ForbiddenException("only the user themself or the \"" + adminGroup + "\" group may read this history");
         }
         return caller;
     }
 
-    private Caller caller(SecurityContext security, HttpHeaders headers) {
+    private Caller caller(HttpHeaders headers) {
         String token = Bearer.token(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
+        if (token == null) {
+            throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", Problem.BEARER_CHALLENGE);
+        }
         try {
-            if (security.getUserPrincipal() instanceof JsonWebToken jwt) {
-                return verifier.from(jwt);
-            }
-            if (token != null) {
-                return verifier.verify(token);
-            }
+            return verifier.verify(token);
         } catch (InvalidTokenException e) {
             throw new NotAuthorizedException(e.getMessage(), Problem.BEARER_CHALLENGE);
         }
-        throw new NotAuthorizedException("a bearer token is required (Authorization: Bearer <JWT>)", Problem.BEARER_CHALLENGE);
     }
 }

@@ -4,7 +4,6 @@ import dev.herald.security.entity.Caller;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.JsonString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -21,10 +20,8 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwk.HttpsJwks;
 import org.jose4j.jwk.JsonWebKey;
@@ -171,22 +168,6 @@ public class TokenVerifier {
         } catch (MalformedClaimException e) {
             throw new InvalidTokenException("the token's claims are malformed");
         }
-    }
-
-    /**
-     * The caller MicroProfile JWT verified for a REST request, or an exception for a token that is not
-     * valid yet ({@code nbf}), which MicroProfile JWT does not check.
-     */
-    public Caller from(JsonWebToken jwt) throws InvalidTokenException {
-        if (jwt.getClaim("nbf") instanceof Number notBefore
-                && notBefore.longValue() > Instant.now().getEpochSecond() + clockSkewSeconds) {
-            throw new InvalidTokenException("the token is not valid yet");
-        }
-        // MP JWT returns standard claims as String and custom ones as JSON-P values
-        Object user = jwt.getClaim(userClaim);
-        String userId = user instanceof JsonString json ? json.getString() : user == null ? null : user.toString();
-        Set<String> groups = jwt.getGroups() == null ? Set.of() : jwt.getGroups();
-        return new Caller(userId == null ? "" : userId, groups, Instant.ofEpochSecond(jwt.getExpirationTime()));
     }
 
     private static String describe(InvalidJwtException e) {
