@@ -47,7 +47,8 @@ public class Publishing {
         Broker.RateLimit limit = rateLimit > 0 ? new Broker.RateLimit(caller.userId(), rateLimit, burst) : null;
         List<Notification> sent = broker.publish(limit, publications);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        sent.forEach(notification -> telemetry.published(notification.stream(), took));
+        long broadcasts = sent.stream().filter(notification -> notification.stream().isBroadcast()).count();
+        telemetry.published(sent.size() - broadcasts, broadcasts, took);
         return sent;
     }
 

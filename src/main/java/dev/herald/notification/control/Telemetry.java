@@ -2,7 +2,6 @@ package dev.herald.notification.control;
 
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
-import dev.herald.notification.entity.Stream;
 import java.time.Duration;
 
 /**
@@ -12,8 +11,11 @@ import java.time.Duration;
  */
 public interface Telemetry {
 
-    /** A notification was stored and published; {@code took} from the REST call to Redis' answer. */
-    void published(Stream stream, Duration took);
+    /**
+     * Notifications were stored and published by one call to the broker (a publish, or a batch), which
+     * {@code took} this long: counted per notification, timed once per call.
+     */
+    void published(long toUsers, long broadcasts, Duration took);
 
     /** A frame reached a socket (its write completed). */
     void delivered(Notification notification);
@@ -32,7 +34,7 @@ public interface Telemetry {
     class None implements Telemetry {
 
         @Override
-        public void published(Stream stream, Duration took) {
+        public void published(long toUsers, long broadcasts, Duration took) {
         }
 
         @Override

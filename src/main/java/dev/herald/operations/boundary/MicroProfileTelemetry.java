@@ -5,7 +5,6 @@ import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
-import dev.herald.notification.entity.Stream;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -96,8 +95,13 @@ public class MicroProfileTelemetry implements Telemetry {
     }
 
     @Override
-    public void published(Stream stream, Duration took) {
-        (stream.isBroadcast() ? broadcast : publishedToUsers).inc();
+    public void published(long toUsers, long broadcasts, Duration took) {
+        if (toUsers > 0) {
+            publishedToUsers.inc(toUsers);
+        }
+        if (broadcasts > 0) {
+            broadcast.inc(broadcasts);
+        }
         publishTime.update(took);
     }
 
