@@ -84,6 +84,7 @@ public class Sockets {
             peer.closeNow(CloseCode.GOING_AWAY, "server shutting down; connect to another node");
             return peer;
         }
+        TyrusIdleTimer.apply(session); // before the outbox exists, so the sender threads see it
         try {
             Outbox outbox = outboxes.open(stream, since, peer, new Outbox.Limits(queueSize, queueBytes, sendTimeout), caller.expiresAt());
             peer.attach(outbox);
