@@ -9,7 +9,7 @@ import dev.herald.testing.HeraldMetrics;
 import dev.herald.testing.HeraldNode;
 import dev.herald.testing.Http;
 import dev.herald.testing.JsonText;
-import dev.herald.testing.RedisServer;
+import dev.herald.testing.NodeWithRedis;
 import dev.herald.testing.ServerRuntime;
 import dev.herald.testing.StalledSocket;
 import dev.herald.testing.TestSocket;
@@ -37,26 +37,22 @@ class SendTimeoutIT {
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(2);
     private static final String PADDING = "x".repeat(60_000);
 
-    private static RedisServer redis;
+    private static NodeWithRedis server;
     private static HeraldNode node;
 
     @BeforeAll
     static void start() {
-        redis = RedisServer.start();
-        node = HeraldNode.create(ServerRuntime.PAYARA_MICRO, "send-timeout", "send-timeout", redis.uri(), Map.of(
+        server = NodeWithRedis.start(ServerRuntime.PAYARA_MICRO, "send-timeout", "send-timeout", Map.of(
                 "HERALD_WEBSOCKET_SEND_TIMEOUT", SEND_TIMEOUT.toString(),
                 "HERALD_WEBSOCKET_QUEUE_SIZE", "100000",
                 "HERALD_WEBSOCKET_QUEUE_BYTES", "4294967296"));
-        node.start();
+        node = server.node();
     }
 
     @AfterAll
     static void stop() {
-        if (node != null) {
-            node.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (server != null) {
+            server.close();
         }
     }
 
