@@ -10,9 +10,14 @@ public record NodeWithRedis(RedisServer redis, HeraldNode node) implements AutoC
 
     /** Starts Redis, then the node (logs in {@code target/<logs>/<name>.log}); returns once the node is ready. */
     public static NodeWithRedis start(ServerRuntime server, String name, String logs) {
+        return start(server, name, logs, Map.of());
+    }
+
+    /** As {@link #start(ServerRuntime, String, String)}, with Herald's environment {@code overrides}. */
+    public static NodeWithRedis start(ServerRuntime server, String name, String logs, Map<String, String> overrides) {
         RedisServer redis = RedisServer.startDurable();
         try {
-            HeraldNode node = HeraldNode.create(server, name, logs, redis.uri(), Map.of());
+            HeraldNode node = HeraldNode.create(server, name, logs, redis.uri(), overrides);
             NodeWithRedis started = new NodeWithRedis(redis, node);
             try {
                 node.start();

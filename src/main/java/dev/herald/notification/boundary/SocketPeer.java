@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 final class SocketPeer implements Outbox.Peer {
 
     private static final System.Logger LOG = System.getLogger(SocketPeer.class.getName());
+    private static final ClassLoader PLATFORM = ClassLoader.getPlatformClassLoader();
 
     private final Session session;
     private final Executor closer;
@@ -50,15 +51,20 @@ final class SocketPeer implements Outbox.Peer {
     }
 
     /**
-     * Sends under the platform class loader: Tyrus schedules an idle timer on every send, and Payara captures
-     * the thread's context for that task with a ServiceLoader scan of the context class loader, which against
-     * the application's loader was a tenth of the server's CPU in a profile (a JDK module lookup instead).
+     * Sends under the platform class loader: Tyrus schedules an idle timer on every send (unless
+     * {@link TyrusIdleTimer} applies), and Payara captures the thread's context for that task with a ServiceLoader
+     * scan of the context class loader, which against the application's loader was a tenth of the server's CPU in a
+     * profile (a JDK module lookup instead). Herald's sender threads already run under it; a send continued on the
+     * container's completion thread, or started from a catch-up, does not.
      */
     @Override
     public void send(Notification notification, Consumer<Throwable> done) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+        boolean swap = previous != PLATFORM;
+        if (swap) {
+            thread.setContextClassLoader(PLATFORM);
+        }
         try {
             session.getAsyncRemote().sendText(notification.frame(), result -> {
                 if (result.isOK()) {
@@ -71,7 +77,9 @@ final class SocketPeer implements Outbox.Peer {
         } catch (IllegalStateException e) {
             done.accept(e);
         } finally {
-            thread.setContextClassLoader(previous);
+            if (swap) {
+                thread.setContextClassLoader(previous);
+            }
         }
     }
 

@@ -43,6 +43,10 @@ public class Sockets {
     @ConfigProperty(name = "herald.websocket.queue-bytes")
     long queueBytes;
 
+    /**
+     * Enforced by the outbox and the sweep, not by {@code RemoteEndpoint.Async.setSendTimeout}: Tyrus 2.1.5 (Payara)
+     * ignores that, and where a container does enforce it the failed send would close as 1011 "error", not as slow.
+     */
     @Inject
     @ConfigProperty(name = "herald.websocket.send-timeout")
     Duration sendTimeout;
@@ -80,9 +84,9 @@ public class Sockets {
             peer.closeNow(CloseCode.GOING_AWAY, "server shutting down; connect to another node");
             return peer;
         }
-        session.getAsyncRemote().setSendTimeout(sendTimeout.toMillis());
+        TyrusIdleTimer.apply(session); // before the outbox exists, so the sender threads see it
         try {
-            Outbox outbox = outboxes.open(stream, since, peer, new Outbox.Limits(queueSize, queueBytes), caller.expiresAt());
+            Outbox outbox = outboxes.open(stream, since, peer, new Outbox.Limits(queueSize, queueBytes, sendTimeout), caller.expiresAt());
             peer.attach(outbox);
             if (!session.isOpen()) {
                 outboxes.unregister(outbox);

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,12 @@ import java.util.function.Consumer;
 public final class Outbox {
 
     private static final AtomicLong SERIALS = new AtomicLong();
+    /** {@link #inFlightSince} when no frame is in flight. */
+    private static final long NONE = Long.MIN_VALUE;
+    /** {@link #handoff} states: the frame is in flight; its completion came; the sending loop has let go of it. */
+    private static final int IN_FLIGHT = 0;
+    private static final int COMPLETED = 1;
+    private static final int CALLER_LEFT = 2;
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
     public interface Peer {
@@ -50,15 +57,37 @@ public final class Outbox {
     /** Tells apart outboxes that expire at the same instant ({@link Outboxes} keeps them ordered by expiry). */
     final long serial = SERIALS.incrementAndGet();
     private volatile long lastActivityNanos = System.nanoTime();
+    /** When the frame now in flight was handed to the peer ({@link System#nanoTime()}), or {@link #NONE}. */
+    private volatile long inFlightSince = NONE;
+    /**
+     * Who continues the drain once a frame is in flight: the loop, if the completion came inline, or the completion.
+     * One per outbox, reset per frame, as is {@link #sent}: one frame is in flight at a time, so nothing per frame.
+     */
+    private final AtomicInteger handoff = new AtomicInteger();
+    private final Consumer<Throwable> sent = this::sent;
     private int holds = 1;
     private boolean sending;
     private boolean closed;
 
     /**
-     * How much may wait for one session before it counts as too slow: frames, and their total size
-     * (in characters, which is bytes for ASCII frames).
+     * When one session counts as too slow: more frames waiting, or more characters (bytes, for ASCII frames), than
+     * this; or one frame in flight for longer than {@code sendTimeout} (zero or negative: no limit).
      */
-    public record Limits(int frames, long chars) {
+    public record Limits(int frames, long chars, Duration sendTimeout) {
+
+        public Limits {
+            Objects.requireNonNull(sendTimeout, "sendTimeout");
+        }
+
+        /** Without a send timeout. */
+        public Limits(int frames, long chars) {
+            this(frames, chars, Duration.ZERO);
+        }
+
+        /** The send timeout in nanoseconds; {@link Long#MAX_VALUE} for none. */
+        long sendTimeoutNanos() {
+            return sendTimeout.isNegative() || sendTimeout.isZero() ? Long.MAX_VALUE : sendTimeout.toNanos();
+        }
     }
 
     private record Queued(Notification notification, boolean replayed) {
@@ -178,10 +207,37 @@ public final class Outbox {
             return false;
         }
         if (sending) {
+            if (!replayed && sendTimedOut(System.nanoTime())) {
+                closeAsTimedOut();
+            }
             return false;
         }
         sending = true;
         return true;
+    }
+
+    /**
+     * True when a frame has been in flight longer than the send timeout: the client has stopped reading (the
+     * container's own send timeout is not relied on: Tyrus 2.1.5 ignores {@code setSendTimeout}).
+     */
+    private boolean sendTimedOut(long nowNanos) {
+        long since = inFlightSince;
+        return since != NONE && nowNanos - since > limits.sendTimeoutNanos();
+    }
+
+    /**
+     * Closes the session as too slow if a frame has been in flight longer than the send timeout. Called by the
+     * periodic sweep; {@link #deliver} checks too, for free, whenever another frame comes while one is in flight.
+     */
+    public void closeIfSendTimedOut(long nowNanos) {
+        if (sendTimedOut(nowNanos)) {
+            closeAsTimedOut();
+        }
+    }
+
+    private void closeAsTimedOut() {
+        close(CloseCode.SLOW_CONSUMER, "too slow: a frame waited over " + limits.sendTimeout().toMillis()
+                + " ms for the client; reconnect with since=<the last id received>");
     }
 
     private void overflow() {
@@ -216,20 +272,26 @@ public final class Outbox {
                     liveChars -= next.frame().length();
                 }
             }
-            lastActivityNanos = System.nanoTime();
-            AtomicInteger state = new AtomicInteger(); // 0 in flight, 1 completed, 2 caller left
-            peer.send(next, failure -> {
-                if (failure != null) {
-                    close(CloseCode.ERROR, "send failed");
-                    return;
-                }
-                if (state.getAndSet(1) == 2) {
-                    drain();
-                }
-            });
-            if (state.getAndSet(2) != 1) {
+            long now = System.nanoTime();
+            lastActivityNanos = now;
+            handoff.set(IN_FLIGHT);
+            inFlightSince = now;
+            peer.send(next, sent);
+            if (handoff.getAndSet(CALLER_LEFT) != COMPLETED) {
                 return;
             }
+        }
+    }
+
+    /** The frame in flight's completion: null, or the failure. */
+    private void sent(Throwable failure) {
+        inFlightSince = NONE;
+        if (failure != null) {
+            close(CloseCode.ERROR, "send failed");
+            return;
+        }
+        if (handoff.getAndSet(COMPLETED) == CALLER_LEFT) {
+            drain();
         }
     }
 

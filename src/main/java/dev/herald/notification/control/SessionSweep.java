@@ -11,8 +11,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Once a second, closes the sessions whose token has expired (4401): only those, found at the head of the
- * expiry order {@link Outboxes} keeps; and those silent both ways longer than the idle timeout (1001),
- * scanned for at most 60 times per timeout.
+ * expiry order {@link Outboxes} keeps. Less often, it scans every session: for those silent both ways longer than
+ * the idle timeout (1001), at most 60 times per timeout, and for those with a frame in flight longer than the send
+ * timeout (4429, too slow), twice per send timeout.
  */
 @ApplicationScoped
 public class SessionSweep {
@@ -27,7 +28,14 @@ public class SessionSweep {
      * which once a second was most of an idle node's CPU.
      */
     private Duration idleTimeout;
+    /**
+     * Checked here (and by {@link Outbox} whenever another frame is queued behind the one in flight) rather than
+     * with a timer per frame, and not left to the container: Tyrus 2.1.5 ignores {@code setSendTimeout}. A session
+     * whose frame is stuck is closed between one and one and a half send timeouts after the frame went out.
+     */
+    private Duration sendTimeout;
     private long lastIdleScanNanos = System.nanoTime();
+    private long lastSendScanNanos = System.nanoTime();
     private ScheduledFuture<?> task;
 
     protected SessionSweep() {
@@ -36,15 +44,17 @@ public class SessionSweep {
 
     @Inject
     SessionSweep(Outboxes outboxes, HeraldThreads threads,
-                 @ConfigProperty(name = "herald.websocket.idle-timeout") Duration idleTimeout) {
+                 @ConfigProperty(name = "herald.websocket.idle-timeout") Duration idleTimeout,
+                 @ConfigProperty(name = "herald.websocket.send-timeout") Duration sendTimeout) {
         this.outboxes = outboxes;
         this.threads = threads;
         this.idleTimeout = idleTimeout;
+        this.sendTimeout = sendTimeout;
     }
 
     /** For tests: sweeps only when {@link #sweep} is called. */
-    SessionSweep(Outboxes outboxes, Duration idleTimeout) {
-        this(outboxes, null, idleTimeout);
+    SessionSweep(Outboxes outboxes, Duration idleTimeout, Duration sendTimeout) {
+        this(outboxes, null, idleTimeout, sendTimeout);
     }
 
     void start() {
@@ -55,15 +65,29 @@ public class SessionSweep {
         for (Outbox expired : outboxes.takeExpired(now)) {
             expired.close(CloseCode.TOKEN_EXPIRED, "token expired; reconnect with a fresh token and since");
         }
-        if (idleTimeout.isZero() || idleTimeout.isNegative() || nowNanos - lastIdleScanNanos < idleTimeout.toNanos() / 60) {
+        boolean idleScan = isPositive(idleTimeout) && nowNanos - lastIdleScanNanos >= idleTimeout.toNanos() / 60;
+        boolean sendScan = isPositive(sendTimeout) && nowNanos - lastSendScanNanos >= sendTimeout.toNanos() / 2;
+        if (!idleScan && !sendScan) {
             return;
         }
-        lastIdleScanNanos = nowNanos;
+        if (idleScan) {
+            lastIdleScanNanos = nowNanos;
+        }
+        if (sendScan) {
+            lastSendScanNanos = nowNanos;
+        }
         for (Outbox outbox : outboxes.all()) {
-            if (outbox.idleLongerThan(idleTimeout, nowNanos)) {
+            if (sendScan) {
+                outbox.closeIfSendTimedOut(nowNanos);
+            }
+            if (idleScan && outbox.idleLongerThan(idleTimeout, nowNanos)) {
                 outbox.close(CloseCode.GOING_AWAY, "idle for " + idleTimeout.toSeconds() + " s; reconnect with since");
             }
         }
+    }
+
+    private static boolean isPositive(Duration duration) {
+        return !duration.isZero() && !duration.isNegative();
     }
 
     @PreDestroy

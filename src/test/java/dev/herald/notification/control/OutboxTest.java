@@ -159,6 +159,57 @@ class OutboxTest {
     }
 
     @Test
+    void aFrameInFlightLongerThanTheSendTimeoutClosesTheSessionAsSlowWhenTheSweepLooks() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, new Outbox.Limits(1000, Long.MAX_VALUE, Duration.ofSeconds(2)));
+        outbox.release(List.of());
+        outbox.deliver(n(1));  // in flight, never completed: the client stopped reading
+        long sent = System.nanoTime();
+        outbox.closeIfSendTimedOut(sent + Duration.ofMillis(1900).toNanos());
+        assertEquals(null, peer.closeCode, "1.9 s in flight is within a 2 s send timeout");
+        outbox.closeIfSendTimedOut(sent + Duration.ofMillis(2100).toNanos());
+        assertEquals(CloseCode.SLOW_CONSUMER, peer.closeCode);
+        assertTrue(peer.closeReason.contains("since="), peer.closeReason);
+    }
+
+    @Test
+    void aCompletedSendNeverTimesOutHoweverLongAgoItWent() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, new Outbox.Limits(1000, Long.MAX_VALUE, Duration.ofSeconds(2)));
+        outbox.release(List.of());
+        IntStream.rangeClosed(1, 3).forEach(i -> outbox.deliver(n(i)));
+        peer.completeAll();
+        outbox.closeIfSendTimedOut(System.nanoTime() + Duration.ofHours(1).toNanos());
+        assertEquals(null, peer.closeCode);
+        assertEquals(List.of(1, 2, 3), sequences(peer));
+    }
+
+    @Test
+    void aFrameQueuedBehindOneInFlightTooLongClosesTheSessionAtOnce() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, new Outbox.Limits(1000, Long.MAX_VALUE, Duration.ofNanos(1)));
+        outbox.release(List.of());
+        outbox.deliver(n(1));
+        long sent = System.nanoTime();
+        Await.until("a nanosecond passed", Duration.ofSeconds(1), () -> System.nanoTime() - sent > 1);
+        outbox.deliver(n(2));
+        assertEquals(CloseCode.SLOW_CONSUMER, peer.closeCode, "checked when the next frame is queued, without the sweep");
+        peer.completeAll();
+        assertEquals(List.of(1), sequences(peer));
+    }
+
+    @Test
+    void withoutASendTimeoutAFrameMayBeInFlightForever() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(1000));
+        outbox.release(List.of());
+        outbox.deliver(n(1));
+        outbox.closeIfSendTimedOut(System.nanoTime() + Duration.ofDays(1).toNanos());
+        outbox.deliver(n(2));
+        assertEquals(null, peer.closeCode);
+    }
+
+    @Test
     void aResumeFromFurtherBackThanTheLimitIsReplayedNotRefused() {
         RecordingPeer peer = new RecordingPeer(true);
         Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(3));

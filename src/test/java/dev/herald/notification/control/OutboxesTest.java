@@ -8,6 +8,7 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import dev.herald.notification.entity.CloseCode;
+import dev.herald.testing.Await;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +89,7 @@ class OutboxesTest extends OutboxesFixture {
     @Test
     void theSweepClosesExpiredTokensWith4401AndIdleSessionsWith1001() {
         start(new MemoryBroker(100));
-        SessionSweep sweep = new SessionSweep(registry, Duration.ofSeconds(60));
+        SessionSweep sweep = new SessionSweep(registry, Duration.ofSeconds(60), Duration.ZERO);
         RecordingPeer expired = new RecordingPeer(true);
         registry.open(Stream.user("a"), null, expired, OutboxTest.frames(10), java.time.Instant.now().minusSeconds(1));
         RecordingPeer idle = open(Stream.user("c"), null);
@@ -100,9 +101,27 @@ class OutboxesTest extends OutboxesFixture {
     }
 
     @Test
+    void theSweepClosesASessionWhoseFrameIsInFlightLongerThanTheSendTimeoutWith4429() {
+        start(new MemoryBroker(100));
+        SessionSweep sweep = new SessionSweep(registry, Duration.ZERO, Duration.ofSeconds(2));
+        Stream user = Stream.user("stuck");
+        RecordingPeer stuck = new RecordingPeer(false);
+        registry.open(user, null, stuck, new Outbox.Limits(1000, Long.MAX_VALUE, Duration.ofSeconds(2)), java.time.Instant.MAX);
+        RecordingPeer reading = open(user, null);
+        publish(user, 1);
+        Await.until("both got the frame", Duration.ofSeconds(5), () -> stuck.frames.size() == 1 && reading.frames.size() == 1);
+        long sent = System.nanoTime();
+        sweep.sweep(java.time.Instant.now(), sent + Duration.ofMillis(1500).toNanos());
+        assertEquals(null, stuck.closeCode, "1.5 s in flight is within the send timeout");
+        sweep.sweep(java.time.Instant.now(), sent + Duration.ofMillis(2500).toNanos());
+        assertEquals(CloseCode.SLOW_CONSUMER, stuck.closeCode);
+        assertEquals(null, reading.closeCode, "a session that reads is not touched");
+    }
+
+    @Test
     void theSweepClosesEachSessionWhenItsOwnTokenExpiresAndForgetsClosedOnes() {
         start(new MemoryBroker(100));
-        SessionSweep sweep = new SessionSweep(registry, Duration.ZERO);
+        SessionSweep sweep = new SessionSweep(registry, Duration.ZERO, Duration.ZERO);
         java.time.Instant now = java.time.Instant.now();
         RecordingPeer later = new RecordingPeer(true);
         RecordingPeer soon = new RecordingPeer(true);
