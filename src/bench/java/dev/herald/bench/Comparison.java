@@ -102,8 +102,8 @@ final class Comparison {
                 .append(" peer ").append(format(pair.get("peer_cpu_us_per_notification")))
                 .append(", µs/frame herald ").append(format(pair.get("herald_cpu_us_per_frame")))
                 .append(" peer ").append(format(pair.get("peer_cpu_us_per_frame")))
-                .append("; delivery ratio herald ").append(format(pair.get("herald_delivery_ratio")))
-                .append(" peer ").append(format(pair.get("peer_delivery_ratio")))
+                .append("; delivery ratio herald ").append(delivery(pair.get("herald_delivery_ratio")))
+                .append(" peer ").append(delivery(pair.get("peer_delivery_ratio")))
                 .append(Boolean.FALSE.equals(pair.get("ok")) ? "; NOT OK" : "");
         return b.toString();
     }
@@ -122,12 +122,12 @@ final class Comparison {
             String scenario = (String) m.get("scenario");
             md.append("| ").append(describeScenario(config, scenario, m.get("sockets")))
                     .append(" | ").append(figure(scenario).label()).append(scenario.equals("batch") ? " (peer: its unicast)" : "")
-                    .append(" | ").append(format(m.get("herald")))
-                    .append(" | ").append(format(m.get("peer")))
+                    .append(" | ").append(format(m.get("herald"))).append(p50(m, "herald"))
+                    .append(" | ").append(format(m.get("peer"))).append(p50(m, "peer"))
                     .append(" | ").append(ratio(m.get("ratio")))
                     .append(" | ").append(format(m.get("herald_cpu_us_per_notification"))).append(" / ").append(format(m.get("peer_cpu_us_per_notification")))
                     .append(" | ").append(format(m.get("herald_cpu_us_per_frame"))).append(" / ").append(format(m.get("peer_cpu_us_per_frame")))
-                    .append(" | ").append(format(m.get("herald_delivery_ratio"))).append(" / ").append(format(m.get("peer_delivery_ratio")))
+                    .append(" | ").append(delivery(m.get("herald_delivery_ratio"))).append(" / ").append(delivery(m.get("peer_delivery_ratio")))
                     .append(Boolean.FALSE.equals(m.get("ok")) ? " (NOT OK)" : "")
                     .append(" |\n");
         }
@@ -157,11 +157,27 @@ final class Comparison {
         };
     }
 
+    /** " (p50 x)" after a p99 figure, else nothing. */
+    private static String p50(Map<String, Object> m, String side) {
+        return m.get(side + "_p50_ms") instanceof Number n && !Double.isNaN(n.doubleValue()) ? " (p50 " + format(n) + ")" : "";
+    }
+
+    /** Delivered / expected: "1" only when exactly 1 (every accepted notification arrived), else 6 decimals. */
+    static String delivery(Object value) {
+        if (!(value instanceof Number n) || Double.isNaN(n.doubleValue())) {
+            return "–";
+        }
+        return n.doubleValue() == 1.0 ? "1" : String.format(Locale.ROOT, "%.6f", n.doubleValue());
+    }
+
     static String format(Object value) {
         if (!(value instanceof Number n) || Double.isNaN(n.doubleValue())) {
             return "–";
         }
         double d = n.doubleValue();
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return String.format(Locale.ROOT, "%,d", (long) d);
+        }
         if (Math.abs(d) >= 100) {
             return String.format(Locale.ROOT, "%,.0f", d);
         }

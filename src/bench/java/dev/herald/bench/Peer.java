@@ -124,7 +124,8 @@ final class Peer {
     }
 
     private static void awaitHealth(Process node, URI health, Path log) throws IOException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        // HTTP/1.1: an h2c upgrade request would reach the peer's WebSocket upgrade handler, which drops it
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!node.isAlive()) {

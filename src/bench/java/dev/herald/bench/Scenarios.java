@@ -264,7 +264,7 @@ final class Scenarios {
                 m.put("first_publish_error", out.firstError);
             }
             if (label.equals("warmup")) {
-                Bench.log("warm-up: " + Results.json(m));
+                Bench.log("warm-up of " + target.role + ": " + Results.json(m));
             }
             return m;
         } finally {
