@@ -92,7 +92,7 @@ final class Comparison {
     static String describe(Map<String, Object> pair) {
         String key = (String) pair.get("figure");
         StringBuilder b = new StringBuilder();
-        b.append(pair.get("scenario")).append(pair.containsKey("sockets") ? "@" + pair.get("sockets") : "")
+        b.append(pair.get("scenario")).append(pair.get("sockets") instanceof Number n ? "@" + n.intValue() : "")
                 .append(pair.get("summary").equals("median") ? " median of " + pair.get("runs") + " runs" : " run " + pair.get("run"))
                 .append(" on ").append(pair.get("server")).append(": ").append(key).append(" herald ")
                 .append(format(pair.get("herald"))).append(", peer ").append(format(pair.get("peer")))
@@ -193,7 +193,7 @@ final class Comparison {
     static Map<String, List<Map<String, Object>>> byScenario(List<Map<String, Object>> lines) {
         Map<String, List<Map<String, Object>>> by = new LinkedHashMap<>();
         for (Map<String, Object> line : lines) {
-            String key = line.get("scenario") + (line.containsKey("sockets") ? "@" + line.get("sockets") : "");
+            String key = line.get("scenario") + (line.get("sockets") instanceof Number n ? "@" + n.intValue() : "");
             by.computeIfAbsent(key, k -> new ArrayList<>()).add(line);
         }
         return by;
