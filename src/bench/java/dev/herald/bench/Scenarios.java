@@ -421,6 +421,9 @@ final class Scenarios {
             local[i] = InetAddress.getByName("127.0.0." + (1 + i));
         }
         long pid = target.pid();
+        if (!steps.contains(config.idle().heapAt())) {
+            Bench.log("idle.steps " + steps + " has no step of idle.heapAt=" + config.idle().heapAt() + ": heap_per_socket_kb stays empty");
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sources", sources);
         m.put("server_rss_base_kb", Proc.rssKb(pid));
