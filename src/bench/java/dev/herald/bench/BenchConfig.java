@@ -1,5 +1,6 @@
 package dev.herald.bench;
 
+import dev.herald.testing.ServerRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -11,7 +12,8 @@ import java.util.Properties;
  * empty value means the default (the Maven profile passes every key, empty when not given); the defaults are
  * issue 7's sizes.
  */
-record BenchConfig(Path basedir, String url, long serverPid, long redisPid, List<String> scenarios, int runs,
+record BenchConfig(Path basedir, String server, boolean peer, Path peerDir, String node, String url, long serverPid,
+                   long redisPid, List<String> scenarios, int runs,
                    String client, int nioThreads, Auth auth, boolean jfr, List<String> serverJvmArgs,
                    double quietLoad, Duration quietWait, Duration maxLoop, int warmup, boolean strict,
                    Unicast unicast, Batch batch, Latency latency, Broadcast broadcast, Idle idle, int resumeCount,
@@ -36,7 +38,8 @@ record BenchConfig(Path basedir, String url, long serverPid, long redisPid, List
     record Broadcast(List<Integer> sockets, double rate, double seconds) {
     }
 
-    record Idle(List<Integer> steps, int sources, double cpuSeconds) {
+    /** {@code heapAt}: the step whose heap per idle socket is the scenario's figure (issue 17: 10,000). */
+    record Idle(List<Integer> steps, int sources, double cpuSeconds, int heapAt) {
     }
 
     record Slow(int users, int slowClients, double rate, double seconds, double floodRate, int floodBytes) {
@@ -51,6 +54,17 @@ record BenchConfig(Path basedir, String url, long serverPid, long redisPid, List
         if (!client.equals("jdk") && !client.equals("nio")) {
             throw new IllegalArgumentException("bench.client must be jdk or nio, not " + client);
         }
+        runtime(server); // fails early on an unknown server
+    }
+
+    /** The server {@code bench.server} names. */
+    ServerRuntime runtime() {
+        return runtime(server);
+    }
+
+    private static ServerRuntime runtime(String id) {
+        return java.util.stream.Stream.of(ServerRuntime.values()).filter(r -> r.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("bench.server=" + id + ": not one of payara-micro, liberty, wildfly"));
     }
 
     static BenchConfig fromSystemProperties() {
@@ -61,8 +75,13 @@ record BenchConfig(Path basedir, String url, long serverPid, long redisPid, List
         Reader r = new Reader(properties);
         int users = r.integer("unicast.users", 1000);
         List<String> scenarios = r.list("scenarios", String.join(",", ALL));
+        Path basedir = Path.of(r.str("basedir", ".")).toAbsolutePath().normalize();
         return new BenchConfig(
-                Path.of(r.str("basedir", ".")).toAbsolutePath().normalize(),
+                basedir,
+                r.str("server", "payara-micro"),
+                r.bool("peer", true),
+                basedir.resolve(r.str("peerDir", "../shared/peers/node-ws-redis")).normalize(),
+                r.str("node", "node"),
                 r.str("url", ""),
                 r.integer("serverPid", -1),
                 r.integer("redisPid", -1),
@@ -86,7 +105,7 @@ record BenchConfig(Path basedir, String url, long serverPid, long redisPid, List
                 new Broadcast(r.list("broadcast.sockets", "2000,5000").stream().map(Integer::valueOf).toList(),
                         r.real("broadcast.rate", 10), r.real("broadcast.seconds", 10)),
                 new Idle(r.list("idle.steps", "1000,5000,10000,15000,19000").stream().map(Integer::valueOf).toList(),
-                        r.integer("idle.sources", 4), r.real("idle.cpuSeconds", 10)),
+                        r.integer("idle.sources", 4), r.real("idle.cpuSeconds", 10), r.integer("idle.heapAt", 10000)),
                 r.integer("resume.count", 10),
                 slow(r));
     }
@@ -97,7 +116,12 @@ record BenchConfig(Path basedir, String url, long serverPid, long redisPid, List
                 r.real("slow.seconds", 20), r.real("slow.floodRate", 20), r.integer("slow.floodBytes", 60000));
     }
 
-    /** target/bench: results.jsonl, the server's log, thread dumps, JFR recordings. */
+    /** target/peer: the reference peer's copy, where {@code npm ci} installs its modules. */
+    Path peerCopy() {
+        return basedir.resolve("target").resolve("peer");
+    }
+
+    /** target/bench: results.jsonl, summary.md, the servers' logs, thread dumps, JFR recordings. */
     Path outDir() {
         return basedir.resolve("target").resolve("bench");
     }

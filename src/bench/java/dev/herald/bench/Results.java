@@ -86,7 +86,7 @@ final class Results {
         m.put("runs", lines.size());
         for (Map.Entry<String, Object> e : first.entrySet()) {
             String k = e.getKey();
-            if (k.equals("scenario") || k.equals("run") || k.equals("started")) {
+            if (k.equals("scenario") || k.equals("summary") || k.equals("run") || k.equals("started")) {
                 continue;
             }
             if (e.getValue() instanceof Number) {

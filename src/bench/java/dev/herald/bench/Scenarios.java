@@ -27,40 +27,56 @@ import org.HdrHistogram.Histogram;
 final class Scenarios {
 
     private final BenchConfig config;
-    private final Target herald;
+    private final Target target;
     private final Ws.Client client;
     private final Publisher publisher;
     private final TokenSource tokens;
     /** Bounds every load loop and connect phase. */
     final long maxNanos;
 
-    Scenarios(BenchConfig config, Target herald, Ws.Client client, Publisher publisher, TokenSource tokens) {
+    Scenarios(BenchConfig config, Target target, Ws.Client client, Publisher publisher, TokenSource tokens) {
         this.config = config;
-        this.herald = herald;
+        this.target = target;
         this.client = client;
         this.publisher = publisher;
         this.tokens = tokens;
         this.maxNanos = config.maxLoop().toNanos();
     }
 
-    List<Map<String, Object>> run(String name, int run) {
-        List<Map<String, Object>> lines = new ArrayList<>();
-        if (name.equals("broadcast")) {
-            for (int sockets : config.broadcast().sockets()) {
-                lines.add(guarded(name, run, () -> broadcast(sockets)));
-            }
-            return lines;
-        }
-        lines.add(guarded(name, run, () -> switch (name) {
+    /** The parts one run of a scenario has: one per socket count for broadcast, one (0) for the others. */
+    List<Integer> parts(String name) {
+        return name.equals("broadcast") ? config.broadcast().sockets() : List.of(0);
+    }
+
+    /** One part of one run of a scenario: its JSON line, with the target's role and server and the CPU per item. */
+    Map<String, Object> run(String name, int run, int part) {
+        Map<String, Object> line = guarded(name, run, () -> switch (name) {
             case "unicast" -> unicast(config.unicast(), "unicast");
             case "batch" -> batch(config.batch());
             case "latency" -> latency();
+            case "broadcast" -> broadcast(part);
             case "idle" -> idle();
             case "resume" -> resume();
-            case "slow" -> new SlowClients(config, this, herald, publisher).run();
+            case "slow" -> new SlowClients(config, this, target, publisher).run();
             default -> throw new IllegalArgumentException(name);
-        }));
-        return lines;
+        });
+        perItem(line);
+        return line;
+    }
+
+    /**
+     * Server CPU per published notification and per delivered frame, in microseconds (from server_cpu_s, which
+     * /proc gives for the server JVM or the peer's node process), where the line has both.
+     */
+    static void perItem(Map<String, Object> line) {
+        if (line.get("server_cpu_s") instanceof Double cpu && !cpu.isNaN()) {
+            if (line.get("published") instanceof Number published && published.longValue() > 0) {
+                line.put("server_cpu_us_per_notification", cpu * 1e6 / published.doubleValue());
+            }
+            if (line.get("delivered") instanceof Number delivered && delivered.longValue() > 0) {
+                line.put("server_cpu_us_per_frame", cpu * 1e6 / delivered.doubleValue());
+            }
+        }
     }
 
     private interface Body {
@@ -70,14 +86,16 @@ final class Scenarios {
     /** Common fields around a scenario; a scenario that throws still yields a line (with "error"). */
     private Map<String, Object> guarded(String name, int run, Body body) {
         Bench.waitForQuiet(config);
-        double leftover = herald.awaitSessionsAtMost(0, Duration.ofSeconds(60));
+        double leftover = target.awaitSessionsAtMost(0, Duration.ofSeconds(60));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("scenario", name);
+        m.put("target", target.role);
+        m.put("server", target.server);
         m.put("run", run);
         m.put("started", Instant.now().toString());
         m.put("client", client.name());
         m.put("load_start", Proc.loadavg());
-        Bench.log("scenario " + name + " (run " + run + "), load " + Proc.loadavg()
+        Bench.log("scenario " + name + " (run " + run + ") on " + target.role + " (" + target.server + "), load " + Proc.loadavg()
                 + (leftover > 0 ? ", " + leftover + " sessions still open on the server" : ""));
         long start = System.nanoTime();
         try {
@@ -162,13 +180,13 @@ final class Scenarios {
     }
 
     Opened openUsers(int count, String prefix, IntFunction<Tally.Rx> handler) {
-        return open(client, count, i -> herald.ws("/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
+        return open(client, count, i -> target.ws("/ws/notifications/" + prefix + i), i -> prefix + i, i -> null, handler, 200);
     }
 
     /** Closes sockets and waits (bounded) until the server has let them go. */
     void closeAndSettle(Opened opened) {
         opened.closeAll();
-        herald.awaitSessionsAtMost(0, Duration.ofSeconds(60));
+        target.awaitSessionsAtMost(0, Duration.ofSeconds(60));
     }
 
     /** Waits until {@code delivered >= expected}, for at most 60 s, or 10 s without progress. */
@@ -203,7 +221,7 @@ final class Scenarios {
     }
 
     Proc.Snapshot snapshot() {
-        return Proc.Snapshot.take(herald.pid(), herald.redisPid());
+        return Proc.Snapshot.take(target.pid(), target.redisPid());
     }
 
     Map<String, Object> cpu(Proc.Snapshot start) {
@@ -246,7 +264,7 @@ final class Scenarios {
                 m.put("first_publish_error", out.firstError);
             }
             if (label.equals("warmup")) {
-                Bench.log("warm-up: " + Results.json(m));
+                Bench.log("warm-up of " + target.role + ": " + Results.json(m));
             }
             return m;
         } finally {
@@ -362,7 +380,7 @@ final class Scenarios {
         int messages = (int) Math.round(rate * seconds);
         String tag = tag();
         Tally tally = new Tally(tag);
-        Opened opened = open(client, sockets, i -> herald.ws("/ws/notifications"), i -> null, i -> null,
+        Opened opened = open(client, sockets, i -> target.ws("/ws/notifications"), i -> null, i -> null,
                 i -> tally.receiver(i, n -> true, true), 200);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sockets", sockets);
@@ -402,12 +420,15 @@ final class Scenarios {
         for (int i = 0; i < sources; i++) {
             local[i] = InetAddress.getByName("127.0.0." + (1 + i));
         }
-        long pid = herald.pid();
+        long pid = target.pid();
+        if (!steps.contains(config.idle().heapAt())) {
+            Bench.log("idle.steps " + steps + " has no step of idle.heapAt=" + config.idle().heapAt() + ": heap_per_socket_kb stays empty");
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sources", sources);
         m.put("server_rss_base_kb", Proc.rssKb(pid));
         long rss0 = Proc.rssKb(pid);
-        long heap0 = herald.heapUsedAfterGcKb();
+        long heap0 = target.heapUsedAfterGcKb();
         m.put("server_heap_base_kb", heap0);
         List<Map<String, Object>> stepLines = new ArrayList<>();
         List<Ws.Conn> held = new ArrayList<>();
@@ -427,7 +448,7 @@ final class Scenarios {
                     continue;
                 }
                 Proc.Snapshot c0 = snapshot();
-                Opened opened = open(holder, need, i -> herald.ws("/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
+                Opened opened = open(holder, need, i -> target.ws("/ws/notifications/i" + (from + i)), i -> "i" + (from + i),
                         i -> nio == null ? null : local[(from + i) % sources], i -> tally.receiver(from + i, n -> true, false), 256);
                 Map<String, Object> connectCpu = cpu(c0);
                 held.addAll(opened.conns());
@@ -444,11 +465,11 @@ final class Scenarios {
                 s.put("connect_per_s", opened.rate());
                 s.put("connect_server_cpu_s", connectCpu.get("server_cpu_s"));
                 s.put("connect_gen_cpu_s", connectCpu.get("gen_cpu_s"));
-                s.put("server_sessions", herald.sessions());
+                s.put("server_sessions", target.sessions());
                 long rss = Proc.rssKb(pid);
                 s.put("server_rss_kb", rss);
                 s.put("server_rss_per_socket_kb", held.isEmpty() ? Double.NaN : (double) (rss - rss0) / held.size());
-                long heap = herald.heapUsedAfterGcKb();
+                long heap = target.heapUsedAfterGcKb();
                 s.put("server_heap_after_gc_kb", heap);
                 s.put("server_heap_per_socket_kb", heap < 0 || heap0 < 0 || held.isEmpty() ? Double.NaN : (double) (heap - heap0) / held.size());
                 s.put("server_fds", Proc.openFiles(pid));
@@ -461,7 +482,7 @@ final class Scenarios {
                 s.put("idle_server_cpu_pct", 100 * (double) idleCpu.get("server_cores"));
                 s.put("idle_gen_cpu_pct", 100 * (double) idleCpu.get("gen_cores"));
                 long t0 = System.nanoTime();
-                String[] live = herald.get("/health/live");
+                String[] live = target.live();
                 s.put("live_status", Integer.parseInt(live[0]));
                 s.put("live_ms", (System.nanoTime() - t0) / 1e6);
                 liveOk &= live[0].equals("200");
@@ -482,6 +503,12 @@ final class Scenarios {
             m.put("server_rss_kb", last.get("server_rss_kb"));
             m.put("server_rss_per_socket_kb", last.get("server_rss_per_socket_kb"));
             m.put("server_heap_per_socket_kb", last.get("server_heap_per_socket_kb"));
+            // issue 17's figure: heap per idle socket after a full GC at idle.heapAt (10,000) sockets
+            int heapAt = config.idle().heapAt();
+            Map<String, Object> at = stepLines.stream().filter(s -> ((Number) s.get("target")).intValue() == heapAt
+                    && ((Number) s.get("held")).intValue() == heapAt).findFirst().orElse(Map.of());
+            m.put("heap_at_sockets", heapAt);
+            m.put("heap_per_socket_kb", at.getOrDefault("server_heap_per_socket_kb", Double.NaN));
             m.put("idle_server_cpu_pct", last.get("idle_server_cpu_pct"));
             m.put("idle_gen_cpu_pct", last.get("idle_gen_cpu_pct"));
             m.put("connect_per_s", stepLines.stream().mapToDouble(s -> (double) s.get("connect_per_s")).average().orElse(Double.NaN));
@@ -490,7 +517,7 @@ final class Scenarios {
             for (Ws.Conn c : held) {
                 c.close();
             }
-            double left = herald.awaitSessionsAtMost(0, Duration.ofSeconds(90));
+            double left = target.awaitSessionsAtMost(0, Duration.ofSeconds(90));
             m.put("sessions_left_after_close", left);
             m.putAll(cpu(whole));
             m.put("ok", liveOk && failedTotal == 0);
@@ -510,7 +537,7 @@ final class Scenarios {
         m.put("count", count);
         Tally.Rx first = tally.receiver(0, n -> true, false);
         first.keepOrder = true;
-        Opened a = open(client, 1, i -> herald.ws("/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
+        Opened a = open(client, 1, i -> target.ws("/ws/notifications/" + user), i -> user, i -> null, i -> first, 1);
         if (a.conns().isEmpty()) {
             throw new IllegalStateException("could not connect: " + a.firstError());
         }
@@ -525,7 +552,7 @@ final class Scenarios {
         }
         a.closeAll();
         first.conn.closed().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> -1).join();
-        herald.awaitSessionsAtMost(0, Duration.ofSeconds(10));
+        target.awaitSessionsAtMost(0, Duration.ofSeconds(10));
         int accepted = 0;
         for (int k = 1; k <= count; k++) {
             if (publisher.post("/notify/" + user, body(k, System.nanoTime(), tag, ""))[0].equals("202")) {
@@ -535,7 +562,7 @@ final class Scenarios {
         Tally.Rx second = tally.receiver(1, n -> n >= 1, false);
         second.keepOrder = true;
         long t0 = System.nanoTime();
-        Opened b = open(client, 1, i -> herald.ws("/ws/notifications/" + user + "?since=" + since), i -> user,
+        Opened b = open(client, 1, i -> target.ws("/ws/notifications/" + user + "?since=" + since), i -> user,
                 i -> null, i -> second, 1);
         drain(second.count, count);
         double allMs = (System.nanoTime() - t0) / 1e6;

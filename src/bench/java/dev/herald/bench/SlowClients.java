@@ -108,7 +108,7 @@ final class SlowClients {
                 boolean d2 = false;
                 while (System.nanoTime() < end + TimeUnit.SECONDS.toNanos(1)) {
                     long t0 = System.nanoTime();
-                    String[] live = herald.get("/health/live");
+                    String[] live = herald.live();
                     liveMaxMicros.accumulateAndGet((System.nanoTime() - t0) / 1000, Math::max);
                     liveStatuses.add(Integer.parseInt(live[0]));
                     if (stopReading) {
