@@ -105,6 +105,7 @@ final class RedisBroker implements Broker {
         this.clients = clients;
         this.pool = clients.pool();
         this.subscriber = new RedisSubscriber(CHANNEL_PREFIX, clients::subscriberConnection, longRunning);
+        clients.trustRecentConnectionsWhile(subscriber::isSubscribed);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -29,6 +30,7 @@ import redis.clients.jedis.util.JedisURIHelper;
 final class RedisClients {
 
     private final JedisPooled pool;
+    private final PingIfIdle connections;
     private final HostAndPort subscriberAddress;
     private final JedisClientConfig subscriberConfig;
 
@@ -47,20 +49,30 @@ final class RedisClients {
         // A connection left from before a Redis restart fails only once a command was written to it, and then
         // nobody can tell whether that command ran (a 504, not a 503): check it when it is taken (see below).
         poolConfig.setTestOnBorrow(true);
-        this.pool = new JedisPooled(new PingIfIdle(JedisURIHelper.getHostAndPort(checked(uri)), clientConfig(uri, tls, "herald")),
-                poolConfig);
+        this.connections = new PingIfIdle(JedisURIHelper.getHostAndPort(checked(uri)), clientConfig(uri, tls, "herald"));
+        this.pool = new JedisPooled(connections, poolConfig);
+    }
+
+    /** Pooled connections are PINGed before every use unless {@code redisIsUp} (until this is called: always). */
+    void trustRecentConnectionsWhile(BooleanSupplier redisIsUp) {
+        connections.redisIsUp = redisIsUp;
     }
 
     /**
-     * Checks a pooled connection before use with a PING only when it sat idle for {@link #PING_AFTER_IDLE}. Under
-     * load the pool (last in, first out) hands out a connection used milliseconds ago, so a publish is one round
-     * trip instead of two. A connection that failed is never returned to the pool (Jedis destroys broken ones);
-     * what is left is a Redis that went away less than that after the connection's last use: that publish is
-     * answered 504 ("may have been stored"), which is honest, never a 503 for something stored.
+     * Checks a pooled connection before use with a PING, except one used within {@link #PING_AFTER_IDLE} while the
+     * subscriber is connected ({@link #redisIsUp}). Under load the pool (last in, first out) hands out a connection
+     * used milliseconds ago, so a publish is one round trip instead of two. A Redis that goes away closes the
+     * subscriber's connection too, which the subscriber notices at once: from then on every connection is PINGed
+     * again, so a publish to a Redis that is down is refused with 503 (nothing stored), not attempted on a stale
+     * connection and answered 504. A connection that failed is never returned to the pool (Jedis destroys broken
+     * ones). Left: a publish in the instant between Redis going away and the subscriber noticing is answered 504,
+     * which is honest ("may have been stored").
      */
     static final class PingIfIdle extends ConnectionFactory {
 
         static final Duration PING_AFTER_IDLE = Duration.ofMillis(200);
+
+        volatile BooleanSupplier redisIsUp = () -> false;
 
         PingIfIdle(HostAndPort address, JedisClientConfig config) {
             super(address, config);
@@ -68,7 +80,7 @@ final class RedisClients {
 
         @Override
         public boolean validateObject(PooledObject<Connection> pooled) {
-            if (pooled.getIdleDuration().compareTo(PING_AFTER_IDLE) < 0) {
+            if (pooled.getIdleDuration().compareTo(PING_AFTER_IDLE) < 0 && redisIsUp.getAsBoolean()) {
                 return pooled.getObject().isConnected() && !pooled.getObject().isBroken();
             }
             return super.validateObject(pooled);
