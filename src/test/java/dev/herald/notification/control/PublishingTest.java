@@ -1,0 +1,50 @@
+package dev.herald.notification.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.herald.notification.entity.Payload;
+import dev.herald.notification.entity.Stream;
+import dev.herald.security.entity.Caller;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The publish rate limit as configured: per caller, or off with a rate of 0. */
+class PublishingTest {
+
+    private static final Stream USER = Stream.user("u");
+
+    private static Publishing publishing(int rateLimit, int burst) {
+        Publishing publishing = new Publishing();
+        publishing.broker = new MemoryBroker(100);
+        publishing.telemetry = new Telemetry.None();
+        publishing.rateLimit = rateLimit;
+        publishing.burst = burst;
+        return publishing;
+    }
+
+    private static Caller caller(String name) {
+        return new Caller(name, Set.of("publisher"), Instant.now().plusSeconds(3600));
+    }
+
+    @Test
+    void eachCallerHasItsOwnBucket() {
+        Publishing publishing = publishing(1, 2);
+        publishing.publish(caller("a"), USER, Payload.parse("{}"));
+        publishing.publish(caller("a"), USER, Payload.parse("{}"));
+        RateLimitedException refused = assertThrows(RateLimitedException.class,
+                () -> publishing.publish(caller("a"), USER, Payload.parse("{}")));
+        assertEquals("over the publish rate limit (herald.publish.rate-limit 1/s, burst 2)", refused.getMessage());
+        publishing.publish(caller("b"), USER, Payload.parse("{}"));
+    }
+
+    @Test
+    void aRateOfZeroIsNoLimit() {
+        Publishing publishing = publishing(0, 1);
+        for (int i = 0; i < 50; i++) {
+            publishing.publish(caller("a"), USER, Payload.parse("{\"n\":" + i + "}"));
+        }
+        assertEquals(50, publishing.broker.history(USER, null, 100).size());
+    }
+}
