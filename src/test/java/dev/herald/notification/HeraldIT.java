@@ -406,7 +406,8 @@ class HeraldIT {
             assertEquals(0, delta(before, after, "herald_notifications_published_total{kind=\"broadcast\"}"), after::toString);
             assertEquals(6, delta(before, after, "herald_notifications_delivered_total"), after::toString);
             assertEquals(3, delta(before, after, "herald_publish_seconds_count"), after::toString);
-            assertEquals(6, delta(before, after, "herald_delivery_seconds_count"), after::toString);
+            double timed = delta(before, after, "herald_delivery_seconds_count"); // sampled: at most one frame per ms
+            assertTrue(timed >= 1 && timed <= 6, after::toString);
             assertTrue(delta(before, after, "herald_publish_seconds_sum") > 0, after::toString);
             assertEquals(1, after.get("herald_subscriber_up"), after::toString);
         }
