@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentMap;
  * {@code exp}, whichever comes first, checked on every hit; after that the token is verified afresh (and then
  * refused if it expired or was signed with a key no longer trusted). {@code nbf} needs no check on a hit: a token
  * whose {@code nbf} had not come was refused, never cached, and a time once reached stays reached. Refused tokens
- * are not kept. At most {@link #MAX_ENTRIES}: when full, lapsed entries go, and if none had lapsed all go.
+ * are not kept. Lapsed entries go at the first {@link #put} a lifetime after the last such sweep (a token is some
+ * hundred bytes, and thousands of sockets bring thousands of tokens), and at most {@link #MAX_ENTRIES} are kept:
+ * when full, lapsed entries go, and if none had lapsed all go.
  */
 final class VerifiedTokens {
 
@@ -27,9 +29,11 @@ final class VerifiedTokens {
 
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final Clock clock;
+    private volatile Instant nextSweep;
 
     VerifiedTokens(Clock clock) {
         this.clock = clock;
+        this.nextSweep = clock.instant().plus(LIFETIME);
     }
 
     /** The caller a token was verified as, or null when it was not verified within its entry's lifetime. */
@@ -55,13 +59,21 @@ final class VerifiedTokens {
         if (!now.isBefore(until)) {
             return;
         }
+        if (!now.isBefore(nextSweep)) {
+            nextSweep = now.plus(LIFETIME);
+            removeLapsed(now);
+        }
         if (entries.size() >= MAX_ENTRIES) {
-            entries.values().removeIf(entry -> !now.isBefore(entry.usableUntil()));
+            removeLapsed(now);
             if (entries.size() >= MAX_ENTRIES) {
                 entries.clear();
             }
         }
         entries.put(token, new Entry(caller, until));
+    }
+
+    private void removeLapsed(Instant now) {
+        entries.values().removeIf(entry -> !now.isBefore(entry.usableUntil()));
     }
 
     int size() {

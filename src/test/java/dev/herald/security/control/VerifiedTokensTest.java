@@ -71,6 +71,15 @@ class VerifiedTokensTest {
     }
 
     @Test
+    void lapsedEntriesGoOnceAMinuteWithoutBeingAskedFor() {
+        tokens.put("old", expiringIn(Duration.ofHours(1)));
+        clock.now = clock.now.plus(VerifiedTokens.LIFETIME);
+        tokens.put("new", expiringIn(Duration.ofHours(1)));
+        assertEquals(1, tokens.size(), "the token nobody asked for again is not kept past its lifetime");
+        assertTrue(tokens.get("new") != null);
+    }
+
+    @Test
     void onlyTheSameWholeTokenHits() {
         tokens.put("header.claims.signature", expiringIn(Duration.ofHours(1)));
         assertNull(tokens.get("header.claims.signaturf"));
