@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLSocketFactory;
@@ -43,6 +44,14 @@ public class BrokerProducer {
     int historySize;
 
     @Inject
+    @ConfigProperty(name = "herald.redis.wait-replicas")
+    int waitReplicas;
+
+    @Inject
+    @ConfigProperty(name = "herald.redis.wait-timeout")
+    Duration waitTimeout;
+
+    @Inject
     HeraldThreads threads;
 
     @Produces
@@ -59,7 +68,7 @@ public class BrokerProducer {
             case "redis" -> {
                 LOG.log(Level.INFO, "Broker: redis at {0}:{1}", redisUri.getHost(), String.valueOf(redisUri.getPort()));
                 yield new RedisBroker(new RedisClients(redisUri, subscriberUri.orElse(redisUri), tls()), historySize,
-                        threads.longRunning());
+                        new ReplicaWait(waitReplicas, waitTimeout), threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };

@@ -95,13 +95,20 @@ final class RedisBroker implements Broker {
     private static final CommandObjects COMMANDS = new CommandObjects();
 
     private final int historySize;
+    private final ReplicaWait replicaWait;
     private final RedisClients clients;
     private final JedisPooled pool;
     private final RedisSubscriber subscriber;
 
     /** @param longRunning runs the subscriber loop and its watchdog, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
+        this(clients, historySize, ReplicaWait.NONE, longRunning);
+    }
+
+    /** @param replicaWait how many replicas must confirm each publish before it counts as stored */
+    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Executor longRunning) {
         this.historySize = historySize;
+        this.replicaWait = replicaWait;
         this.clients = clients;
         this.pool = clients.pool();
         this.subscriber = new RedisSubscriber(CHANNEL_PREFIX, clients::subscriberConnection, longRunning);
@@ -123,7 +130,7 @@ final class RedisBroker implements Broker {
             keys.add(KEY_PREFIX + publication.stream().name());
             args.add(publication.payload().json());
         }
-        List<?> ids = (List<?>) callOnce(PUBLISH, keys, args);
+        List<?> ids = publishOnce(keys, args);
         if (!ids.isEmpty() && ids.get(0) instanceof Long waitMillis) {
             throw new RateLimitedException(limit, Duration.ofMillis(waitMillis));
         }
@@ -136,14 +143,16 @@ final class RedisBroker implements Broker {
     }
 
     /**
-     * Runs a script that must not be run twice, telling apart the two ways it can fail: before a connection was
-     * had (connecting failed, none free in the pool, the borrow-time PING unanswered) nothing was sent, and
-     * {@link BrokerUnavailableException} says retrying is safe. Once the script was written, a failure (a read
-     * that timed out, a connection that broke while waiting) leaves its outcome open: a paused Redis runs it when
-     * it resumes, a killed one may have appended it to its AOF before dying: {@link PublishOutcomeUnknownException}.
-     * Decided by where the failure happened, not by the wording of Jedis' messages.
+     * Runs the publish script, which must not be run twice, telling apart the two ways it can fail: before a
+     * connection was had (connecting failed, none free in the pool, the borrow-time PING unanswered) nothing was
+     * sent, and {@link BrokerUnavailableException} says retrying is safe. Once the script was written, a failure (a
+     * read that timed out, a connection that broke while waiting) leaves its outcome open: a paused Redis runs it
+     * when it resumes, a killed one may have appended it to its AOF before dying: {@link PublishOutcomeUnknownException}.
+     * Decided by where the failure happened, not by the wording of Jedis' messages. When replicas must confirm
+     * ({@link ReplicaWait}), WAIT runs on the same connection (it waits for that connection's writes); fewer
+     * confirmations in time are an unknown outcome too: the primary holds the publish, a failover may lose it.
      */
-    private Object callOnce(Script script, List<String> keys, List<String> args) {
+    private List<?> publishOnce(List<String> keys, List<String> args) {
         Connection connection;
         try {
             connection = pool.getPool().getResource();
@@ -151,11 +160,22 @@ final class RedisBroker implements Broker {
             throw unavailable(e);
         }
         try (connection) {
+            List<?> reply;
             try {
-                return connection.executeCommand(COMMANDS.evalsha(script.sha(), keys, args));
+                reply = (List<?>) connection.executeCommand(COMMANDS.evalsha(PUBLISH.sha(), keys, args));
             } catch (JedisNoScriptException e) {
-                return connection.executeCommand(COMMANDS.eval(script.source(), keys, args));
+                reply = (List<?>) connection.executeCommand(COMMANDS.eval(PUBLISH.source(), keys, args));
             }
+            boolean published = reply.isEmpty() || !(reply.get(0) instanceof Long);
+            if (published && replicaWait.isRequired()) {
+                long confirmed = connection.executeCommand(COMMANDS.waitReplicas(replicaWait.replicas(), replicaWait.timeout().toMillis()));
+                if (confirmed < replicaWait.replicas()) {
+                    throw new PublishOutcomeUnknownException(confirmed + " of the " + replicaWait.replicas()
+                            + " Redis replicas required (herald.redis.wait-replicas) confirmed the publish within "
+                            + replicaWait.timeout().toMillis() + " ms", null);
+                }
+            }
+            return reply;
         } catch (JedisException e) {
             throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + e.getMessage(), e);
         }
