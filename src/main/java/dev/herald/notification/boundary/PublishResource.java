@@ -121,8 +121,9 @@ public class PublishResource {
     }
 
     /**
-     * The 202 answer to a publish (schema "Accepted"), written out here rather than by JSON-B, the one answer on the hot path: the
-     * detail holds only a user id (no character that needs escaping in JSON) and the id is digits and a dash.
+     * The 202 answer to a publish (schema "Accepted"), written out here rather than by JSON-B (the one answer on
+     * the hot path): the detail holds only a user id (no character that needs escaping in JSON), the id is digits
+     * and a dash.
      */
     private static Response accepted(String detail, Notification sent) {
         return Response.accepted("{\"detail\":\"" + detail + "\",\"id\":\"" + sent.id() + "\"}").build();
