@@ -130,10 +130,7 @@ final class RedisBroker implements Broker {
             keys.add(KEY_PREFIX + publication.stream().name());
             args.add(publication.payload().json());
         }
-        List<?> ids = publishOnce(keys, args);
-        if (!ids.isEmpty() && ids.get(0) instanceof Long waitMillis) {
-            throw new RateLimitedException(limit, Duration.ofMillis(waitMillis));
-        }
+        List<?> ids = publishOnce(limit, keys, args);
         List<Notification> published = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             Publication publication = publications.get(i);
@@ -152,7 +149,7 @@ final class RedisBroker implements Broker {
      * ({@link ReplicaWait}), WAIT runs on the same connection (it waits for that connection's writes); fewer
      * confirmations in time are an unknown outcome too: the primary holds the publish, a failover may lose it.
      */
-    private List<?> publishOnce(List<String> keys, List<String> args) {
+    private List<?> publishOnce(RateLimit limit, List<String> keys, List<String> args) {
         Connection connection;
         try {
             connection = pool.getPool().getResource();
@@ -166,8 +163,10 @@ final class RedisBroker implements Broker {
             } catch (JedisNoScriptException e) {
                 reply = (List<?>) connection.executeCommand(COMMANDS.eval(PUBLISH.source(), keys, args));
             }
-            boolean published = reply.isEmpty() || !(reply.get(0) instanceof Long);
-            if (published && replicaWait.isRequired()) {
+            if (!reply.isEmpty() && reply.get(0) instanceof Long waitMillis) {
+                throw new RateLimitedException(limit, Duration.ofMillis(waitMillis)); // nothing published: nothing to WAIT for
+            }
+            if (replicaWait.isRequired()) {
                 long confirmed = connection.executeCommand(COMMANDS.waitReplicas(replicaWait.replicas(), replicaWait.timeout().toMillis()));
                 if (confirmed < replicaWait.replicas()) {
                     throw new PublishOutcomeUnknownException(confirmed + " of the " + replicaWait.replicas()

@@ -219,4 +219,14 @@ abstract class BrokerContract {
     void isReadyOnceStarted() {
         assertTrue(broker.isReady());
     }
+
+    /** True when a publish went through; false when the broker refused it or could not confirm it (yet). */
+    static boolean publishes(Broker broker, Stream stream) {
+        try {
+            broker.publish(stream, Payload.parse("{\"probe\":true}"));
+            return true;
+        } catch (BrokerUnavailableException notYet) { // PublishOutcomeUnknownException included
+            return false;
+        }
+    }
 }
