@@ -20,16 +20,13 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
- * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:<name>}, trimmed to exactly
- * the history size) and a pub/sub channel ({@code herald:live:<name>}); one Lua script appends and
+ * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:{<name>}}, trimmed to exactly
+ * the history size) and a pub/sub channel ({@code herald:live:{<name>}}), named by {@link RedisKeys}; one Lua script appends and
  * publishes, so history and live agree on the id and on the order. Live delivery comes from
  * {@link RedisSubscriber}; the connections from {@link RedisClients}.
  */
 final class RedisBroker implements Broker {
 
-    private static final String KEY_PREFIX = "herald:stream:";
-    private static final String CHANNEL_PREFIX = "herald:live:";
-    private static final String RATE_PREFIX = "herald:rate:";
     private static final String ENTRY_FIELD = "p";
 
     /**
@@ -72,7 +69,7 @@ final class RedisBroker implements Broker {
             for i = first, #KEYS do
               redis.call('PUBLISH', '%s' .. string.sub(KEYS[i], %d), ids[i - first + 1] .. ' ' .. ARGV[i - first + 4])
             end
-            return ids""".formatted(CHANNEL_PREFIX, KEY_PREFIX.length() + 1));
+            return ids""".formatted(RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
 
     /** The stream's last issued and newest trimmed ids, then (id, payload) pairs after ARGV[1] if given. */
     private static final Script REPLAY = new Script("""
@@ -111,7 +108,7 @@ final class RedisBroker implements Broker {
         this.replicaWait = replicaWait;
         this.clients = clients;
         this.pool = clients.pool();
-        this.subscriber = new RedisSubscriber(CHANNEL_PREFIX, clients::subscriberConnection, longRunning);
+        this.subscriber = new RedisSubscriber(clients::subscriberConnection, longRunning);
         clients.trustRecentConnectionsWhile(subscriber::isSubscribed);
     }
 
@@ -123,11 +120,11 @@ final class RedisBroker implements Broker {
         if (limit == null) {
             args.addAll(List.of("0", "0"));
         } else {
-            keys.add(RATE_PREFIX + limit.caller());
+            keys.add(RedisKeys.rate(limit.caller()));
             args.addAll(List.of(String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
         }
         for (Publication publication : publications) {
-            keys.add(KEY_PREFIX + publication.stream().name());
+            keys.add(RedisKeys.stream(publication.stream()));
             args.add(publication.payload().json());
         }
         List<?> ids = publishOnce(limit, keys, args);
@@ -183,7 +180,7 @@ final class RedisBroker implements Broker {
     @Override
     public List<Notification> history(Stream stream, NotificationId after, int limit) {
         try {
-            String key = KEY_PREFIX + stream.name();
+            String key = RedisKeys.stream(stream);
             if (after == null) {
                 List<Notification> oldestFirst = new ArrayList<>(toNotifications(stream, pool.xrevrange(key, "+", "-", limit)));
                 Collections.reverse(oldestFirst);
@@ -203,7 +200,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public Replay replay(Stream stream, NotificationId after) {
-        List<?> reply = (List<?>) call(REPLAY, List.of(KEY_PREFIX + stream.name()),
+        List<?> reply = (List<?>) call(REPLAY, List.of(RedisKeys.stream(stream)),
                 List.of(after == null ? "" : after.toString()));
         List<Notification> entries = new ArrayList<>(reply.size() / 2);
         for (int i = 2; i < reply.size(); i += 2) {

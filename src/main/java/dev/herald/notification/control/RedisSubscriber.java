@@ -27,7 +27,6 @@ final class RedisSubscriber {
     private static final Duration PING_INTERVAL = Duration.ofSeconds(1);
     private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
-    private final String channelPrefix;
     private final Supplier<Jedis> connections;
     private final Executor longRunning;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -35,12 +34,10 @@ final class RedisSubscriber {
     private volatile boolean running;
 
     /**
-     * @param channelPrefix every channel's name starts with it, followed by the stream's name
      * @param connections   a new connection for each subscription
      * @param longRunning   runs the subscriber loop and the watchdog, each for the life of the application
      */
-    RedisSubscriber(String channelPrefix, Supplier<Jedis> connections, Executor longRunning) {
-        this.channelPrefix = channelPrefix;
+    RedisSubscriber(Supplier<Jedis> connections, Executor longRunning) {
         this.connections = connections;
         this.longRunning = longRunning;
     }
@@ -80,7 +77,7 @@ final class RedisSubscriber {
                     if (stopped.getCount() == 0) {
                         return;
                     }
-                    jedis.psubscribe(current, channelPrefix + "*");
+                    jedis.psubscribe(current, RedisKeys.CHANNEL_PREFIX + "*");
                 } finally {
                     subscription = null;
                 }
@@ -204,7 +201,7 @@ final class RedisSubscriber {
             lastHeard = System.nanoTime();
             int space = message.indexOf(' ');
             try {
-                Stream stream = Stream.named(channel.substring(channelPrefix.length()));
+                Stream stream = Stream.named(RedisKeys.channelName(channel));
                 listener.deliver(Notification.of(stream, NotificationId.parse(message.substring(0, space)), message.substring(space + 1)));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);

@@ -55,7 +55,7 @@ class ReplicaWaitIT {
         try (RedisBroker broker = broker(1)) {
             Notification sent = broker.publish(user, Payload.parse("{\"n\":1}"));
             try (Jedis onReplica = new Jedis("127.0.0.1", replica.port())) {
-                assertTrue(onReplica.xrange("herald:stream:" + user.name(), (StreamEntryID) null, null).stream()
+                assertTrue(onReplica.xrange("herald:stream:{" + user.name() + "}", (StreamEntryID) null, null).stream()
                                 .anyMatch(entry -> entry.getID().toString().equals(sent.id().toString())),
                         "the replica holds the acknowledged publish");
             }

@@ -1,0 +1,54 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Stream;
+
+/**
+ * Every Redis key and channel name Herald uses, in one place. Everything that belongs to one stream carries the
+ * stream's name as its hash tag ({@code {user:42}}), so on Redis Cluster it all lives in one hash slot and one
+ * script can touch it: the stream ({@code herald:stream:{user:42}}), its live channel ({@code herald:live:{user:42}},
+ * a shard channel on Cluster) and whatever later features keep per stream. Standalone and Sentinel ignore the tags;
+ * the {@code herald:live:} prefix keeps one pattern subscription ({@code herald:live:*}) and one ACL channel rule
+ * enough there. A caller's rate-limit bucket is tagged with the caller, so it has a slot of its own.
+ */
+final class RedisKeys {
+
+    static final String STREAM_PREFIX = "herald:stream:";
+    static final String CHANNEL_PREFIX = "herald:live:";
+    static final String RATE_PREFIX = "herald:rate:";
+
+    private RedisKeys() {
+    }
+
+    static String stream(Stream stream) {
+        return STREAM_PREFIX + tag(stream.name());
+    }
+
+    static String channel(Stream stream) {
+        return CHANNEL_PREFIX + tag(stream.name());
+    }
+
+    /** A channel that carries no stream, e.g. a node's probe: still under the live prefix, in its own slot. */
+    static String channel(String name) {
+        return CHANNEL_PREFIX + tag(name);
+    }
+
+    static String rate(String caller) {
+        return RATE_PREFIX + tag(caller);
+    }
+
+    /** The name inside a live channel's hash tag: {@code user:42} for {@code herald:live:{user:42}}, else null. */
+    static String channelName(String channel) {
+        if (channel.startsWith(CHANNEL_PREFIX + "{") && channel.endsWith("}")) {
+            return channel.substring(CHANNEL_PREFIX.length() + 1, channel.length() - 1);
+        }
+        return null;
+    }
+
+    /**
+     * Stream names never hold braces (user ids are {@code [A-Za-z0-9._@:-]}), so the tag is the whole name. A caller
+     * (a token's subject) might: its bucket is then tagged with part of it, which only decides the bucket's slot.
+     */
+    private static String tag(String name) {
+        return "{" + name + "}";
+    }
+}
