@@ -54,6 +54,19 @@ public interface Broker extends AutoCloseable {
     /** Starts live delivery to {@code listener}; called once. */
     void start(Listener listener);
 
+    /**
+     * This node now has sessions on {@code stream}: deliver its notifications. Engines that receive every stream
+     * anyway (memory, one Redis pattern subscription) ignore it; on Redis Cluster it subscribes the stream's shard
+     * channel, and {@link Listener#subscribed(Stream)} says when that took effect. Must not block: it is called while
+     * the session registry holds that stream's entry, which also keeps follow and {@link #unfollow} in order.
+     */
+    default void follow(Stream stream) {
+    }
+
+    /** The node's last session on {@code stream} closed: its notifications are no longer needed here. */
+    default void unfollow(Stream stream) {
+    }
+
     /** True when the broker answers and live delivery is subscribed. */
     boolean isReady();
 
@@ -75,6 +88,15 @@ public interface Broker extends AutoCloseable {
          * delivering thread before any notification of the new subscription.
          */
         void subscribed();
+
+        /**
+         * Live delivery of one stream (re)started (a sharded subscription confirmed, or moved to another Redis node):
+         * what was published to it before may not have been delivered. Called like {@link #subscribed()}, before any
+         * notification of that stream from the new subscription.
+         */
+        default void subscribed(Stream stream) {
+            subscribed();
+        }
     }
 
     /**

@@ -5,7 +5,6 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -25,11 +24,11 @@ public class BrokerProducer {
 
     @Inject
     @ConfigProperty(name = "herald.redis.uri")
-    URI redisUri;
+    String redisUri;
 
     @Inject
     @ConfigProperty(name = "herald.redis.subscriber-uri")
-    Optional<URI> subscriberUri;
+    Optional<String> subscriberUri;
 
     @Inject
     @ConfigProperty(name = "herald.redis.truststore")
@@ -66,12 +65,22 @@ public class BrokerProducer {
                 yield new MemoryBroker(historySize);
             }
             case "redis" -> {
-                LOG.log(Level.INFO, "Broker: redis at {0}:{1}", redisUri.getHost(), String.valueOf(redisUri.getPort()));
-                yield new RedisBroker(new RedisClients(redisUri, subscriberUri.orElse(redisUri), tls()), historySize,
+                RedisUri uri = parse("herald.redis.uri", redisUri);
+                RedisUri subscriber = subscriberUri.map(text -> parse("herald.redis.subscriber-uri", text)).orElse(uri);
+                LOG.log(Level.INFO, "Broker: {0}", uri.describe());
+                yield new RedisBroker(new RedisClients(uri, subscriber, tls()), historySize,
                         new ReplicaWait(waitReplicas, waitTimeout), threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };
+    }
+
+    private static RedisUri parse(String key, String text) {
+        try {
+            return RedisUri.parse(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(key + " is " + e.getMessage());
+        }
     }
 
     private SSLSocketFactory tls() {

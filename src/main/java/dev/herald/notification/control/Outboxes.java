@@ -99,14 +99,22 @@ public class Outboxes implements Broker.Listener {
                 openCount.decrementAndGet();
                 byExpiry.remove(outbox);
             }
-            return outboxes.isEmpty() ? null : outboxes;
+            if (outboxes.isEmpty()) {
+                broker.unfollow(stream);
+                return null;
+            }
+            return outboxes;
         });
     }
 
     private void register(Outbox outbox) {
         // compute(), not computeIfAbsent() + add(): an emptied set is removed atomically, never added to.
         byStream.compute(outbox.stream(), (stream, outboxes) -> {
-            Set<Outbox> set = outboxes != null ? outboxes : ConcurrentHashMap.newKeySet();
+            Set<Outbox> set = outboxes;
+            if (set == null) {
+                set = ConcurrentHashMap.newKeySet();
+                broker.follow(stream);
+            }
             if (set.add(outbox)) {
                 openCount.incrementAndGet();
                 byExpiry.add(outbox);
@@ -162,15 +170,27 @@ public class Outboxes implements Broker.Listener {
         if (subscribedBefore.getAndSet(true)) {
             telemetry.resubscribed();
         }
-        List<Outbox> all = all();
-        if (all.isEmpty()) {
+        holdAndCatchUp(all());
+    }
+
+    /** The same for one stream's sessions: its sharded subscription (re)started. */
+    @Override
+    public void subscribed(Stream stream) {
+        Set<Outbox> outboxes = byStream.get(stream);
+        if (outboxes != null) {
+            holdAndCatchUp(List.copyOf(outboxes));
+        }
+    }
+
+    private void holdAndCatchUp(List<Outbox> outboxes) {
+        if (outboxes.isEmpty()) {
             return;
         }
-        all.forEach(Outbox::hold);
+        outboxes.forEach(Outbox::hold);
         try {
-            background.execute(() -> catchUp(all));
+            background.execute(() -> catchUp(outboxes));
         } catch (RejectedExecutionException e) {
-            all.forEach(outbox -> outbox.close(CloseCode.GOING_AWAY, "server shutting down"));
+            outboxes.forEach(outbox -> outbox.close(CloseCode.GOING_AWAY, "server shutting down"));
         }
     }
 

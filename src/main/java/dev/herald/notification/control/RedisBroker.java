@@ -10,13 +10,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.CommandObjects;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisAskDataException;
+import redis.clients.jedis.exceptions.JedisClusterException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
@@ -30,28 +39,40 @@ final class RedisBroker implements Broker {
     private static final String ENTRY_FIELD = "p";
 
     /**
+     * Lua: takes {@code permits} from the token bucket at {@code key} ({@code t} tokens at time {@code ts}, on Redis'
+     * clock), refilled at {@code rate} per second up to {@code burst}; returns the ms to wait when it holds too few
+     * (nothing taken), else nil.
+     */
+    private static final String TAKE_FUNCTION = """
+            local function take(key, permits, rate, burst)
+              local time = redis.call('TIME')
+              local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+              local state = redis.call('HMGET', key, 't', 'ts')
+              local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
+              if tokens < permits then return math.ceil((permits - tokens) / rate * 1000) end
+              redis.call('HSET', key, 't', tostring(tokens - permits), 'ts', tostring(now))
+              redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+              return nil
+            end
+            """;
+
+    /**
      * Takes the caller's permits, then appends, trims and publishes a list of notifications as one step:
      * {@code <id> <payload>} on each one's channel, the ids returned in order. ARGV[1] is the history size,
      * ARGV[2] and ARGV[3] the rate limit's refill per second and burst (0: no limit, and then no bucket key).
-     * With a limit, KEYS[1] is the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock)
-     * and the reply is {@code {<ms to wait>}} when it holds too few permits, nothing published. The streams are
-     * the remaining KEYS, each one's payload the ARGV after the three settings. Trimming with XDEL rather than
-     * XADD MAXLEN because only XDEL records {@code max-deleted-entry-id}, which is how a resume point that history
-     * no longer covers is recognised.
+     * With a limit, KEYS[1] is the caller's token bucket and the reply is {@code {<ms to wait>}} when it holds
+     * too few permits, nothing published. The streams are the remaining KEYS, each one's payload the ARGV after
+     * the three settings. Trimming with XDEL rather than XADD MAXLEN because only XDEL records
+     * {@code max-deleted-entry-id}, which is how a resume point that history no longer covers is recognised.
+     * The publish command ({@code PUBLISH} or {@code SPUBLISH}) is filled in per mode.
      */
-    private static final Script PUBLISH = new Script("""
+    private static final String PUBLISH_TEMPLATE = TAKE_FUNCTION + """
             local size, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
             local first = 1
             if rate > 0 then
               first = 2
-              local permits = #KEYS - 1
-              local time = redis.call('TIME')
-              local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
-              local state = redis.call('HMGET', KEYS[1], 't', 'ts')
-              local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
-              if tokens < permits then return {math.ceil((permits - tokens) / rate * 1000)} end
-              redis.call('HSET', KEYS[1], 't', tostring(tokens - permits), 'ts', tostring(now))
-              redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+              local wait = take(KEYS[1], #KEYS - 1, rate, burst)
+              if wait then return {wait} end
             end
             local ids, streams = {}, {}
             for i = first, #KEYS do
@@ -67,9 +88,27 @@ final class RedisBroker implements Broker {
               end
             end
             for i = first, #KEYS do
-              redis.call('PUBLISH', '%s' .. string.sub(KEYS[i], %d), ids[i - first + 1] .. ' ' .. ARGV[i - first + 4])
+              redis.call('%s', '%s' .. string.sub(KEYS[i], %d), ids[i - first + 1] .. ' ' .. ARGV[i - first + 4])
             end
-            return ids""".formatted(RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
+            return ids""";
+
+    /** One Redis or Sentinel: every node's pattern subscription hears {@code PUBLISH}. */
+    private static final Script PUBLISH = publishScript("PUBLISH");
+    /** Cluster: {@code SPUBLISH} reaches only the shard that serves the stream's slot, and the nodes subscribed there. */
+    private static final Script SPUBLISH = publishScript("SPUBLISH");
+
+    /**
+     * The rate limit alone, for Cluster, where the caller's bucket has a slot of its own: KEYS[1] the bucket, ARGV the
+     * permits, rate and burst; the reply as the publish script's when refused, else empty.
+     */
+    private static final Script TAKE_PERMITS = new Script(TAKE_FUNCTION + """
+            local wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+            if wait then return {wait} end
+            return {}""");
+
+    private static Script publishScript(String command) {
+        return new Script(PUBLISH_TEMPLATE.formatted(command, RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
+    }
 
     /** The stream's last issued and newest trimmed ids, then (id, payload) pairs after ARGV[1] if given. */
     private static final Script REPLAY = new Script("""
@@ -90,12 +129,15 @@ final class RedisBroker implements Broker {
             return result""");
 
     private static final CommandObjects COMMANDS = new CommandObjects();
+    /** Tries of a publish that Redis refused to run (redirections, a migrating slot) before it is answered 503. */
+    private static final int MAX_ATTEMPTS = 5;
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
     private final int historySize;
     private final ReplicaWait replicaWait;
     private final RedisClients clients;
-    private final JedisPooled pool;
-    private final RedisSubscriber subscriber;
+    private final UnifiedJedis commands;
+    private final LiveFeed feed;
 
     /** @param longRunning runs the subscriber loop and its watchdog, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
@@ -107,13 +149,56 @@ final class RedisBroker implements Broker {
         this.historySize = historySize;
         this.replicaWait = replicaWait;
         this.clients = clients;
-        this.pool = clients.pool();
-        this.subscriber = new RedisSubscriber(clients::subscriberConnection, longRunning);
-        clients.trustRecentConnectionsWhile(subscriber::isSubscribed);
+        this.commands = clients.commands();
+        this.feed = clients.isCluster()
+                ? new ShardedSubscriber(clients, longRunning)
+                : new RedisSubscriber(clients::subscriberConnection, longRunning);
+        clients.trustRecentConnectionsWhile(feed::isSubscribed);
     }
 
     @Override
     public List<Notification> publish(RateLimit limit, List<Publication> publications) {
+        if (!clients.isCluster()) {
+            return publishInOneScript(limit, publications, PUBLISH);
+        }
+        if (limit != null) {
+            takePermits(limit, publications.size());
+        }
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < publications.size(); i++) {
+            bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(RedisKeys.stream(publications.get(i).stream())), slot -> new ArrayList<>()).add(i);
+        }
+        Notification[] published = new Notification[publications.size()];
+        boolean stored = false;
+        for (List<Integer> indexes : bySlot.values()) {
+            List<Notification> sent;
+            try {
+                sent = publishInOneScript(null, indexes.stream().map(publications::get).toList(), SPUBLISH);
+            } catch (BrokerUnavailableException e) {
+                if (!stored) {
+                    throw e;
+                }
+                throw new PublishOutcomeUnknownException("part of the batch was stored, the rest not: " + e.getMessage(), e);
+            }
+            stored = true;
+            for (int i = 0; i < indexes.size(); i++) {
+                published[indexes.get(i)] = sent.get(i);
+            }
+        }
+        return List.of(published);
+    }
+
+    /** Cluster: the caller's permits for the whole call, before any of it is published (its bucket is on its own slot). */
+    private void takePermits(RateLimit limit, int permits) {
+        List<?> reply = (List<?>) call(TAKE_PERMITS, List.of(RedisKeys.rate(limit.caller())),
+                List.of(String.valueOf(permits), String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
+        if (!reply.isEmpty()) {
+            throw new RateLimitedException(limit, Duration.ofMillis((Long) reply.get(0)));
+        }
+    }
+
+    /** One run of {@code script} for publications whose streams all share one slot (any, off Cluster). */
+    private List<Notification> publishInOneScript(RateLimit limit, List<Publication> publications, Script script) {
         List<String> keys = new ArrayList<>(publications.size() + 1);
         List<String> args = new ArrayList<>(publications.size() + 3);
         args.add(String.valueOf(historySize));
@@ -127,7 +212,7 @@ final class RedisBroker implements Broker {
             keys.add(RedisKeys.stream(publication.stream()));
             args.add(publication.payload().json());
         }
-        List<?> ids = publishOnce(limit, keys, args);
+        List<?> ids = publishOnce(limit, script, keys, args);
         List<Notification> published = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             Publication publication = publications.get(i);
@@ -142,38 +227,88 @@ final class RedisBroker implements Broker {
      * sent, and {@link BrokerUnavailableException} says retrying is safe. Once the script was written, a failure (a
      * read that timed out, a connection that broke while waiting) leaves its outcome open: a paused Redis runs it
      * when it resumes, a killed one may have appended it to its AOF before dying: {@link PublishOutcomeUnknownException}.
-     * Decided by where the failure happened, not by the wording of Jedis' messages. When replicas must confirm
-     * ({@link ReplicaWait}), WAIT runs on the same connection (it waits for that connection's writes); fewer
-     * confirmations in time are an unknown outcome too: the primary holds the publish, a failover may lose it.
+     * Decided by where the failure happened, not by the wording of Jedis' messages, with one exception: the errors
+     * with which Redis refuses to run a command at all ({@link #refusedUnrun}) are retried here (a Cluster redirection
+     * or a slot in migration) or answered as unavailable. When replicas must confirm ({@link ReplicaWait}), WAIT runs
+     * on the same connection (it waits for that connection's writes); fewer confirmations in time are an unknown
+     * outcome too: the primary holds the publish, a failover may lose it.
      */
-    private List<?> publishOnce(RateLimit limit, List<String> keys, List<String> args) {
-        Connection connection;
+    private List<?> publishOnce(RateLimit limit, Script script, List<String> keys, List<String> args) {
+        HostAndPort askedTo = null;
+        for (int attempt = 1; ; attempt++) {
+            Connection connection = connectionFor(keys.get(keys.size() - 1), askedTo);
+            try (connection) {
+                List<?> reply;
+                try {
+                    reply = (List<?>) connection.executeCommand(COMMANDS.evalsha(script.sha(), keys, args));
+                } catch (JedisNoScriptException e) {
+                    reply = (List<?>) connection.executeCommand(COMMANDS.eval(script.source(), keys, args));
+                }
+                if (!reply.isEmpty() && reply.get(0) instanceof Long waitMillis) {
+                    throw new RateLimitedException(limit, Duration.ofMillis(waitMillis)); // nothing published: nothing to WAIT for
+                }
+                if (replicaWait.isRequired()) {
+                    long confirmed = connection.executeCommand(COMMANDS.waitReplicas(replicaWait.replicas(), replicaWait.timeout().toMillis()));
+                    if (confirmed < replicaWait.replicas()) {
+                        throw new PublishOutcomeUnknownException(confirmed + " of the " + replicaWait.replicas()
+                                + " Redis replicas required (herald.redis.wait-replicas) confirmed the publish within "
+                                + replicaWait.timeout().toMillis() + " ms", null);
+                    }
+                }
+                return reply;
+            } catch (JedisDataException e) {
+                if (!refusedUnrun(e)) {
+                    throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + e.getMessage(), e);
+                }
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new BrokerUnavailableException("Redis refused the publish: " + e.getMessage(), e);
+                }
+                askedTo = e instanceof JedisAskDataException ask ? ask.getTargetNode() : null;
+                if (askedTo == null) {
+                    clients.refreshSlots();
+                    pauseBeforeRetry(attempt);
+                }
+            } catch (JedisException e) {
+                throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** A pooled connection for {@code key}, or to the node an {@code ASK} named, told to expect it; nothing of the publish sent. */
+    private Connection connectionFor(String key, HostAndPort askedTo) {
+        Connection connection = null;
         try {
-            connection = pool.getPool().getResource();
+            connection = askedTo == null ? clients.connectionFor(key) : clients.connectionTo(askedTo);
+            if (askedTo != null) {
+                connection.sendCommand(Protocol.Command.ASKING);
+                connection.getStatusCodeReply();
+            }
+            return connection;
         } catch (JedisException e) {
+            if (connection != null) {
+                connection.close();
+            }
             throw unavailable(e);
         }
-        try (connection) {
-            List<?> reply;
-            try {
-                reply = (List<?>) connection.executeCommand(COMMANDS.evalsha(PUBLISH.sha(), keys, args));
-            } catch (JedisNoScriptException e) {
-                reply = (List<?>) connection.executeCommand(COMMANDS.eval(PUBLISH.source(), keys, args));
-            }
-            if (!reply.isEmpty() && reply.get(0) instanceof Long waitMillis) {
-                throw new RateLimitedException(limit, Duration.ofMillis(waitMillis)); // nothing published: nothing to WAIT for
-            }
-            if (replicaWait.isRequired()) {
-                long confirmed = connection.executeCommand(COMMANDS.waitReplicas(replicaWait.replicas(), replicaWait.timeout().toMillis()));
-                if (confirmed < replicaWait.replicas()) {
-                    throw new PublishOutcomeUnknownException(confirmed + " of the " + replicaWait.replicas()
-                            + " Redis replicas required (herald.redis.wait-replicas) confirmed the publish within "
-                            + replicaWait.timeout().toMillis() + " ms", null);
-                }
-            }
-            return reply;
-        } catch (JedisException e) {
-            throw new PublishOutcomeUnknownException("Redis did not confirm the publish: " + e.getMessage(), e);
+    }
+
+    /**
+     * Errors with which Redis answers instead of running a command: a Cluster redirection ({@code MOVED}, {@code ASK}),
+     * a slot half migrated ({@code TRYAGAIN}), a Cluster without quorum ({@code CLUSTERDOWN}), a primary demoted to
+     * replica that the client has not yet left ({@code READONLY}), a Redis loading its data ({@code LOADING}).
+     */
+    private static boolean refusedUnrun(JedisDataException e) {
+        String message = String.valueOf(e.getMessage());
+        return e instanceof JedisRedirectionException || e instanceof JedisClusterException
+                || message.startsWith("TRYAGAIN") || message.startsWith("READONLY") || message.startsWith("LOADING");
+    }
+
+    private static void pauseBeforeRetry(int attempt) {
+        try {
+            Thread.sleep(RETRY_PAUSE.toMillis() * attempt); // a migration step or an election: let it finish
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerUnavailableException("interrupted while Redis was refusing the publish", e);
         }
     }
 
@@ -182,11 +317,11 @@ final class RedisBroker implements Broker {
         try {
             String key = RedisKeys.stream(stream);
             if (after == null) {
-                List<Notification> oldestFirst = new ArrayList<>(toNotifications(stream, pool.xrevrange(key, "+", "-", limit)));
+                List<Notification> oldestFirst = new ArrayList<>(toNotifications(stream, commands.xrevrange(key, "+", "-", limit)));
                 Collections.reverse(oldestFirst);
                 return oldestFirst;
             }
-            return toNotifications(stream, pool.xrange(key, "(" + after, "+", limit));
+            return toNotifications(stream, commands.xrange(key, "(" + after, "+", limit));
         } catch (JedisException e) {
             throw unavailable(e);
         }
@@ -213,9 +348,9 @@ final class RedisBroker implements Broker {
     private Object call(Script script, List<String> keys, List<String> args) {
         try {
             try {
-                return pool.evalsha(script.sha(), keys, args);
+                return commands.evalsha(script.sha(), keys, args);
             } catch (JedisNoScriptException e) {
-                return pool.eval(script.source(), keys, args);
+                return commands.eval(script.source(), keys, args);
             }
         } catch (JedisException e) {
             throw unavailable(e);
@@ -228,21 +363,31 @@ final class RedisBroker implements Broker {
 
     @Override
     public void start(Listener listener) {
-        subscriber.start(listener);
+        feed.start(listener);
+    }
+
+    @Override
+    public void follow(Stream stream) {
+        feed.follow(stream);
+    }
+
+    @Override
+    public void unfollow(Stream stream) {
+        feed.unfollow(stream);
     }
 
     @Override
     public boolean isAlive() {
-        return subscriber.isAlive();
+        return feed.isAlive();
     }
 
     @Override
     public boolean isReady() {
-        if (!subscriber.isSubscribed()) {
+        if (!feed.isSubscribed()) {
             return false;
         }
         try {
-            return "PONG".equals(pool.ping());
+            return "PONG".equals(commands.ping());
         } catch (JedisException e) {
             return false;
         }
@@ -250,7 +395,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public void close() {
-        subscriber.close();
+        feed.close();
         clients.close();
     }
 

@@ -1,8 +1,6 @@
 package dev.herald.notification.control;
 
 import dev.herald.notification.entity.Notification;
-import dev.herald.notification.entity.NotificationId;
-import dev.herald.notification.entity.Stream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +18,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * Redis, and a watchdog drops a connection that has gone silent, so the listener hears
  * {@link Broker.Listener#subscribed()} again and catches its sessions up.
  */
-final class RedisSubscriber {
+final class RedisSubscriber implements LiveFeed {
 
     private static final System.Logger LOG = System.getLogger(RedisSubscriber.class.getName());
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
@@ -42,7 +40,8 @@ final class RedisSubscriber {
         this.longRunning = longRunning;
     }
 
-    void start(Broker.Listener listener) {
+    @Override
+    public void start(Broker.Listener listener) {
         running = true;
         longRunning.execute(() -> {
             try {
@@ -54,13 +53,14 @@ final class RedisSubscriber {
         longRunning.execute(this::watchUntilClosed);
     }
 
-    /** False only when the loop ended without being closed: live delivery is over until a restart. */
-    boolean isAlive() {
+    @Override
+    public boolean isAlive() {
         return running || stopped.getCount() == 0;
     }
 
     /** Subscribed, and heard from within the silence limit. */
-    boolean isSubscribed() {
+    @Override
+    public boolean isSubscribed() {
         Subscription current = subscription;
         return current != null && current.isSubscribed() && current.silentFor().compareTo(SILENCE_LIMIT) <= 0;
     }
@@ -137,7 +137,8 @@ final class RedisSubscriber {
         }
     }
 
-    void close() {
+    @Override
+    public void close() {
         stopped.countDown();
         Subscription current = subscription;
         if (current != null && current.isSubscribed()) {
@@ -195,14 +196,14 @@ final class RedisSubscriber {
             lastHeard = System.nanoTime();
         }
 
-        /** A message is {@code <id> <payload>}, published by the broker's script on the stream's channel. */
         @Override
         public void onPMessage(String pattern, String channel, String message) {
             lastHeard = System.nanoTime();
-            int space = message.indexOf(' ');
             try {
-                Stream stream = Stream.named(RedisKeys.channelName(channel));
-                listener.deliver(Notification.of(stream, NotificationId.parse(message.substring(0, space)), message.substring(space + 1)));
+                Notification notification = LiveFeed.parse(channel, message);
+                if (notification != null) {
+                    listener.deliver(notification);
+                }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
             }

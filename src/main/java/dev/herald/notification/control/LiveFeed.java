@@ -1,0 +1,43 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
+import dev.herald.notification.entity.Stream;
+
+/**
+ * A node's live notifications from Redis, on its own threads, to a {@link Broker.Listener}: {@link RedisSubscriber}
+ * (one pattern subscription to every stream: one server or Sentinel) or {@link ShardedSubscriber} (a shard channel per
+ * followed stream: Cluster).
+ */
+interface LiveFeed {
+
+    void start(Broker.Listener listener);
+
+    /** See {@link Broker#follow}: must not block. */
+    default void follow(Stream stream) {
+    }
+
+    default void unfollow(Stream stream) {
+    }
+
+    /** False only when the feed ended without being closed: live delivery is over until a restart. */
+    boolean isAlive();
+
+    /** Receiving everything it should, as far as it can tell. */
+    boolean isSubscribed();
+
+    void close();
+
+    /**
+     * A message as the publish script sends it, {@code <id> <payload>} on a stream's live channel, as a notification;
+     * null for a channel that names no stream.
+     */
+    static Notification parse(String channel, String message) {
+        String name = RedisKeys.channelName(channel);
+        if (name == null) {
+            return null;
+        }
+        int space = message.indexOf(' ');
+        return Notification.of(Stream.named(name), NotificationId.parse(message.substring(0, space)), message.substring(space + 1));
+    }
+}
