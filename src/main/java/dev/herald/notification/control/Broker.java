@@ -104,21 +104,34 @@ public interface Broker extends AutoCloseable {
      *
      * @param lastGenerated the newest id the stream ever issued
      * @param maxDeleted    the newest id trimmed from history ({@link NotificationId#ZERO} if none)
+     * @param heldAfter     the id the replay started after, when the stream holds that entry; else null
      */
-    record Replay(NotificationId lastGenerated, NotificationId maxDeleted, List<Notification> entries) {
+    record Replay(NotificationId lastGenerated, NotificationId maxDeleted, List<Notification> entries, NotificationId heldAfter) {
 
         public Replay {
             entries = List.copyOf(entries);
         }
 
-        /** True when history no longer holds everything after {@code id}. */
+        /**
+         * True when history no longer holds everything after {@code id}: entries after it were trimmed, or the
+         * stream does not know {@code id} at all. The second is what a Redis failover without
+         * {@code herald.redis.wait-replicas} leaves: the promoted replica never got the newest entries, so a client
+         * that saw one of them resumes from an id the stream never held, and what followed it on the old primary is
+         * gone; without this check the client would silently skip it once the new primary issues newer ids.
+         */
         public boolean lostAfter(NotificationId id) {
-            return maxDeleted.isAfter(id);
+            return maxDeleted.isAfter(id) || !knows(id);
         }
 
         /** True when a client's {@code since} can be resumed from with nothing missing. */
         public boolean canResume(NotificationId since) {
             return since.equals(NotificationId.ZERO) || !since.isAfter(lastGenerated) && !lostAfter(since);
+        }
+
+        /** The id is zero, at or before the newest trimmed one, or an entry of the stream this replay saw. */
+        private boolean knows(NotificationId id) {
+            return id.equals(NotificationId.ZERO) || !id.isAfter(maxDeleted) || id.equals(heldAfter)
+                    || entries.stream().anyMatch(entry -> entry.id().equals(id));
         }
     }
 }

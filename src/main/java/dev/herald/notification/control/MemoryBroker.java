@@ -83,12 +83,13 @@ final class MemoryBroker implements Broker {
     public Replay replay(Stream stream, NotificationId after) {
         Log log = logs.get(stream);
         if (log == null) {
-            return new Replay(NotificationId.ZERO, NotificationId.ZERO, List.of());
+            return new Replay(NotificationId.ZERO, NotificationId.ZERO, List.of(), null);
         }
         synchronized (log) {
             List<Notification> entries = after == null ? List.of()
                     : log.entries.stream().filter(n -> n.id().isAfter(after)).toList();
-            return new Replay(log.lastGenerated, log.maxDeleted, entries);
+            boolean held = after != null && log.entries.stream().anyMatch(n -> n.id().equals(after));
+            return new Replay(log.lastGenerated, log.maxDeleted, entries, held ? after : null);
         }
     }
 

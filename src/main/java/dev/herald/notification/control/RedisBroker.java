@@ -110,20 +110,27 @@ final class RedisBroker implements Broker {
         return new Script(PUBLISH_TEMPLATE.formatted(command, RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
     }
 
-    /** The stream's last issued and newest trimmed ids, then (id, payload) pairs after ARGV[1] if given. */
+    /**
+     * The stream's last issued and newest trimmed ids, whether it holds the entry ARGV[1] ('1' or '0'), then (id,
+     * payload) pairs after ARGV[1] if given.
+     */
     private static final Script REPLAY = new Script("""
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0'} end
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', '0'} end
             local info = redis.call('XINFO', 'STREAM', KEYS[1])
             local last, deleted = '0-0', '0-0'
             for i = 1, #info, 2 do
               if info[i] == 'last-generated-id' then last = info[i + 1] end
               if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
             end
-            local result = {last, deleted}
+            local result = {last, deleted, '0'}
             if ARGV[1] ~= '' then
-              for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+')) do
-                result[#result + 1] = entry[1]
-                result[#result + 1] = entry[2][2]
+              for _, entry in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], '+')) do
+                if entry[1] == ARGV[1] then
+                  result[3] = '1'
+                else
+                  result[#result + 1] = entry[1]
+                  result[#result + 1] = entry[2][2]
+                end
               end
             end
             return result""");
@@ -338,10 +345,11 @@ final class RedisBroker implements Broker {
         List<?> reply = (List<?>) call(REPLAY, List.of(RedisKeys.stream(stream)),
                 List.of(after == null ? "" : after.toString()));
         List<Notification> entries = new ArrayList<>(reply.size() / 2);
-        for (int i = 2; i < reply.size(); i += 2) {
+        for (int i = 3; i < reply.size(); i += 2) {
             entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1)));
         }
-        return new Replay(NotificationId.parse((String) reply.get(0)), NotificationId.parse((String) reply.get(1)), entries);
+        return new Replay(NotificationId.parse((String) reply.get(0)), NotificationId.parse((String) reply.get(1)), entries,
+                "1".equals(reply.get(2)) ? after : null);
     }
 
     /** Runs a script by its SHA, loading it first when Redis does not know it (a fresh or restarted Redis). */

@@ -170,6 +170,24 @@ abstract class BrokerContract {
     }
 
     @Test
+    void aResumePointTheStreamNeverHeldIsAGapEvenOnceNewerIdsExist() {
+        // what a client that saw the newest entries of a primary lost in a failover brings to the promoted replica
+        Notification first = broker.publish(user, Payload.parse("{\"n\":1}"));
+        NotificationId neverHeld = new NotificationId(first.id().millis(), first.id().sequence() + 1000);
+        Notification newest = first;
+        Notification previous = first;
+        for (int i = 0; i < 1000 && !newest.id().isAfter(neverHeld); i++) { // until the clock has moved past it
+            previous = newest;
+            newest = broker.publish(user, Payload.parse("{\"n\":2}"));
+        }
+        assertTrue(newest.id().isAfter(neverHeld), "newer ids exist");
+        Broker.Replay replay = broker.replay(user, neverHeld);
+        assertTrue(replay.lostAfter(neverHeld));
+        assertFalse(replay.canResume(neverHeld), "resuming after " + neverHeld + " would silently skip what followed it");
+        assertTrue(broker.replay(user, previous.id()).canResume(previous.id()), "an id the stream holds is a resume point");
+    }
+
+    @Test
     void aResumePointFromTheFutureIsUnknown() {
         publish(user, 1);
         assertFalse(broker.replay(user, null).canResume(NotificationId.parse("99999999999999-0")));
