@@ -10,8 +10,10 @@ import dev.herald.notification.entity.Stream;
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.testing.Await;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +36,92 @@ class OutboxesTest extends OutboxesFixture {
         publish(Stream.BROADCAST, 3);
         assertEquals(List.of(3), OutboxTest.sequences(everyone));
         assertEquals(List.of(1), OutboxTest.sequences(tab));
+    }
+
+    @Test
+    void theBrokerFollowsAStreamFromItsFirstSessionUntilItsLastClosesAndCatchesUpOnlyThatStream() {
+        FollowingBroker following = new FollowingBroker();
+        start(following);
+        Stream user = Stream.user("42");
+        Outbox tab = registry.open(user, null, new RecordingPeer(true), OutboxTest.frames(100), Instant.MAX);
+        RecordingPeer phonePeer = new RecordingPeer(true);
+        Outbox phone = registry.open(user, null, phonePeer, OutboxTest.frames(100), Instant.MAX);
+        RecordingPeer otherPeer = open(Stream.user("43"), null);
+        assertEquals(List.of("follow user:42", "follow user:43"), following.calls, "once per stream, however many sessions");
+
+        // stored but not delivered live, as while a sharded subscription was down; then it (re)starts for user 42 only
+        following.deaf = true;
+        Notification missed = publish(user, 1);
+        publish(Stream.user("43"), 2);
+        following.deaf = false;
+        registry.subscribed(user);
+        Await.until("the phone caught up", Duration.ofSeconds(5), () -> phonePeer.frames.size() == 1);
+        assertEquals(List.of(missed.frame()), phonePeer.frames);
+        assertEquals(List.of(), otherPeer.frames, "another stream's sessions are not caught up");
+
+        registry.unregister(tab);
+        assertEquals(2, following.calls.size(), "one session of 42 is still open");
+        registry.unregister(phone);
+        assertEquals(List.of("follow user:42", "follow user:43", "unfollow user:42"), following.calls);
+    }
+
+    /** A memory broker that records follow and unfollow; while {@link #deaf}, it stores without delivering live. */
+    private static final class FollowingBroker implements Broker {
+        final MemoryBroker memory = new MemoryBroker(100);
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        volatile boolean deaf;
+
+        @Override
+        public void start(Broker.Listener listener) {
+            memory.start(new Broker.Listener() {
+                @Override
+                public void deliver(Notification notification) {
+                    if (!deaf) {
+                        listener.deliver(notification);
+                    }
+                }
+
+                @Override
+                public void subscribed() {
+                    listener.subscribed();
+                }
+            });
+        }
+
+        @Override
+        public void follow(Stream stream) {
+            calls.add("follow " + stream.name());
+        }
+
+        @Override
+        public void unfollow(Stream stream) {
+            calls.add("unfollow " + stream.name());
+        }
+
+        @Override
+        public List<Notification> publish(RateLimit limit, List<Publication> publications) {
+            return memory.publish(limit, publications);
+        }
+
+        @Override
+        public List<Notification> history(Stream stream, NotificationId after, int limit) {
+            return memory.history(stream, after, limit);
+        }
+
+        @Override
+        public Replay replay(Stream stream, NotificationId after) {
+            return memory.replay(stream, after);
+        }
+
+        @Override
+        public boolean isReady() {
+            return memory.isReady();
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
     }
 
     @Test
