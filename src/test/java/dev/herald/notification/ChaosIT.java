@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.herald.testing.Await;
 import dev.herald.testing.HeraldMetrics;
 import dev.herald.testing.HeraldNode;
-import dev.herald.testing.Http;
 import dev.herald.testing.RedisServer;
-import dev.herald.testing.TestTokens;
 import dev.herald.testing.chaos.Deliveries;
-import dev.herald.testing.chaos.Publisher;
-import dev.herald.testing.chaos.Publisher.Recipient;
 import dev.herald.testing.chaos.ResilientSession;
+import dev.herald.testing.chaos.Scenario;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,16 +18,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,16 +52,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosIT {
 
-    private static final int USERS = 20;
-    private static final int LANES = 4;
-    private static final int PAD = 200;
-    private static final Duration DELIVERY_DEADLINE = Duration.ofSeconds(30);
     /** How long Redis stays down in the SIGKILL scenario: long enough for every publish to meet the outage. */
     private static final Duration REDIS_OUTAGE = Duration.ofMillis(1500);
     /** How long Redis stays stopped (SIGSTOP) in that scenario, counted from the signal. */
     private static final Duration REDIS_PAUSE = Duration.ofSeconds(5);
-    /** After everything arrived: a duplicate still on its way has this long to show up before the check. */
-    private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
 
     private static RedisServer redis;
     private static HeraldNode a;
@@ -138,7 +125,7 @@ class ChaosIT {
     @Test
     @Order(1)
     void nothing_acknowledged_is_lost_or_duplicated_when_redis_is_sigkilled_and_restarted() {
-        Scenario s = new Scenario("redis-sigkill", Duration.ofMillis(15));
+        Scenario s = scenario("redis-sigkill", Duration.ofMillis(15));
         s.start();
         s.awaitAcknowledged(300);
         redis.kill();
@@ -152,7 +139,7 @@ class ChaosIT {
     @Test
     @Order(2)
     void nothing_acknowledged_is_lost_or_duplicated_when_the_nodes_pubsub_connections_are_killed() {
-        Scenario s = new Scenario("client-kill-pubsub", Duration.ofMillis(15));
+        Scenario s = scenario("client-kill-pubsub", Duration.ofMillis(15));
         s.start();
         s.awaitAcknowledged(200);
         for (int i = 0; i < 3; i++) {
@@ -166,7 +153,7 @@ class ChaosIT {
     @Test
     @Order(3)
     void readiness_turns_503_while_redis_is_sigstopped_and_nothing_acknowledged_is_lost_or_duplicated() {
-        Scenario s = new Scenario("redis-sigstop", Duration.ofMillis(15));
+        Scenario s = scenario("redis-sigstop", Duration.ofMillis(15));
         s.start();
         s.awaitAcknowledged(300);
         Instant stopped = Instant.now();
@@ -206,7 +193,7 @@ class ChaosIT {
 
     /** While publishing goes on, {@code fault} takes node A away, then A starts again; a session on A saw {@code closeCode}. */
     private static void nodeAGoesAwayAndComesBack(String scenario, Runnable fault, int closeCode, String howItClosed) {
-        Scenario s = new Scenario(scenario, Duration.ofMillis(60));
+        Scenario s = scenario(scenario, Duration.ofMillis(60));
         s.start();
         s.awaitAcknowledged(300);
         fault.run();
@@ -233,7 +220,7 @@ class ChaosIT {
 
         // user 0 publishes 32 KB notifications as fast as it can, so the stalled session's socket buffers
         // (several MB on loopback) fill in seconds; its two other sessions keep reading
-        Scenario s = new Scenario("slow-client", Duration.ofMillis(15), 32 * 1024);
+        Scenario s = scenario("slow-client", Duration.ofMillis(15), 32 * 1024);
         ResilientSession stalled = s.addSession(s.users.get(0), "stalled", 0);
         s.start();
         Await.until("the stalled session received something", Duration.ofSeconds(20), () -> stalled.received() > 0);
@@ -262,159 +249,14 @@ class ChaosIT {
 
     // -------------------------------------------------------------------------------------------- the machinery
 
-    /** Users, sessions and a publisher for one scenario; {@link #finish()} checks and prints the outcome. */
-    private static final class Scenario {
-        final String name;
-        final List<Recipient> users = new ArrayList<>();
-        final Recipient broadcast;
-        final Map<Recipient, List<ResilientSession>> sessionsByRecipient = new LinkedHashMap<>();
-        final Publisher publisher;
-        final List<String> notes = new ArrayList<>();
-        final Instant began = Instant.now();
+    /** A scenario on A and B, stopped after the test whatever its outcome. */
+    private static Scenario scenario(String name, Duration pause) {
+        return scenario(name, pause, Scenario.PAD);
+    }
 
-        Scenario(String name, Duration pause) {
-            this(name, pause, PAD);
-        }
-
-        /**
-         * @param pause   how long each publishing lane waits after each acknowledged notification
-         * @param firstPad the padding of user 0's notifications; when it is not {@link #PAD}, user 0 gets a
-         *                lane of its own that publishes as fast as it can (the slow-client scenario's user)
-         */
-        Scenario(String name, Duration pause, int firstPad) {
-            this.name = name;
-            List<HeraldNode> nodes = List.of(a, b);
-            for (int i = 0; i < USERS; i++) {
-                Recipient user = new Recipient(name + "-u" + i, "notify/" + name + "-u" + i, i == 0 ? firstPad : PAD);
-                users.add(user);
-                addSession(user, "A", 0);
-                addSession(user, "B", 1);
-            }
-            broadcast = new Recipient(name + "-broadcast", "notify", PAD);
-            String baseline = baselineBroadcast();
-            for (int node = 0; node < nodes.size(); node++) {
-                String sessionName = name + "-broadcast@" + nodes.get(node).name();
-                sessionsByRecipient.computeIfAbsent(broadcast, r -> new ArrayList<>())
-                        .add(new ResilientSession(sessionName, "ws/notifications", nodes, node, baseline, scheduler));
-            }
-            List<List<Recipient>> userLanes = new ArrayList<>();
-            for (int lane = 0; lane < LANES; lane++) {
-                userLanes.add(new ArrayList<>());
-            }
-            boolean ownLane = firstPad != PAD;
-            for (int i = ownLane ? 1 : 0; i < users.size(); i++) {
-                userLanes.get(i % LANES).add(users.get(i));
-            }
-            List<Publisher.Lane> lanes = new ArrayList<>();
-            userLanes.forEach(lane -> lanes.add(new Publisher.Lane(lane, pause)));
-            lanes.add(new Publisher.Lane(List.of(broadcast), pause.multipliedBy(3)));
-            if (ownLane) {
-                lanes.add(new Publisher.Lane(List.of(users.get(0)), Duration.ZERO));
-            }
-            publisher = new Publisher(name, nodes, lanes);
-            current = this;
-        }
-
-        ResilientSession addSession(Recipient user, String label, int firstNode) {
-            ResilientSession session = new ResilientSession(user.name() + "@" + label,
-                    "ws/notifications/" + user.name(), List.of(a, b), firstNode, "0", scheduler);
-            sessionsByRecipient.computeIfAbsent(user, r -> new ArrayList<>()).add(session);
-            return session;
-        }
-
-        /** The broadcast stream's newest id: broadcast sessions resume from it, so earlier scenarios do not count. */
-        private String baselineBroadcast() {
-            String body = "{\"s\":\"" + name + "-baseline\"}";
-            for (int attempt = 0; attempt < 10; attempt++) {
-                try {
-                    Http.Reply reply = Http.post(a.http("notify"), TestTokens.publisher(), body);
-                    if (reply.status() == 202) {
-                        return reply.json().getString("id");
-                    }
-                } catch (UncheckedIOException e) {
-                    // retried
-                }
-                LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-            }
-            throw new AssertionError(name + ": could not post the baseline broadcast");
-        }
-
-        List<ResilientSession> sessions() {
-            return sessionsByRecipient.values().stream().flatMap(List::stream).toList();
-        }
-
-        void note(String note) {
-            notes.add(note);
-        }
-
-        /** Connects every session, waits until each is open, then starts publishing. */
-        void start() {
-            sessions().forEach(ResilientSession::start);
-            Await.until(name + ": every session connected", Duration.ofSeconds(30),
-                    () -> sessions().stream().allMatch(session -> session.connections() > 0));
-            publisher.start();
-        }
-
-        void awaitAcknowledged(int count) {
-            Await.until(name + ": " + count + " notifications acknowledged (now " + publisher.acknowledged() + ", "
-                    + publisher.counts() + ")", Duration.ofSeconds(90), () -> publisher.acknowledged() >= count
-                    || !publisher.failures().isEmpty());
-            if (!publisher.failures().isEmpty()) {
-                publisher.stop();
-                sessions().forEach(ResilientSession::stop);
-                fail(name + ": the publisher gave up: " + publisher.failures());
-            }
-        }
-
-        /** Stops publishing, waits for every acknowledged notification to arrive everywhere, checks, prints. */
-        void finish() {
-            publisher.stop();
-            Instant published = Instant.now();
-            Map<Recipient, java.util.Set<String>> wanted = new LinkedHashMap<>();
-            sessionsByRecipient.keySet().forEach(recipient -> wanted.put(recipient,
-                    recipient.acknowledged().stream().map(Publisher.Attempt::id).collect(Collectors.toSet())));
-            BooleanSupplier complete = () -> sessionsByRecipient.entrySet().stream().allMatch(entry ->
-                    entry.getValue().stream().allMatch(session -> session.hasAll(wanted.get(entry.getKey()))));
-            boolean allArrived = Await.within(DELIVERY_DEADLINE, complete);
-            LockSupport.parkNanos(LATE_DUPLICATES.toNanos()); // a window to observe, as TestSocket.assertNothingWithin
-            sessions().forEach(ResilientSession::stop);
-
-            Deliveries deliveries = new Deliveries(name);
-            sessionsByRecipient.forEach(deliveries::check);
-            int ambiguous = publisher.count("ambiguous");
-            String line = name + ": published " + deliveries.expected() + ", delivered " + deliveries.delivered()
-                    + ", lost " + deliveries.lost() + ", duplicated " + deliveries.duplicated()
-                    + (ambiguous > 0 ? ", ambiguous " + ambiguous + " " + ambiguousDetail() : "");
-            System.out.println(line);
-            long reconnects = sessions().stream().mapToInt(ResilientSession::connections).sum() - sessions().size();
-            System.err.println("  [" + name + "] " + Duration.between(began, Instant.now()).toMillis() + " ms; attempts "
-                    + publisher.counts() + "; reconnects " + reconnects + "; closes " + closeCodes()
-                    + "; all arrived " + Duration.between(published, Instant.now()).minus(LATE_DUPLICATES).toMillis()
-                    + " ms after publishing stopped; max lag " + sessions().stream().flatMap(session -> session.frames().stream())
-                    .mapToLong(ResilientSession.Frame::lagMillis).max().orElse(0) + " ms" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
-            List<String> violations = new ArrayList<>(deliveries.violations());
-            violations.addAll(publisher.failures());
-            if (!allArrived && violations.isEmpty()) {
-                violations.add("not every acknowledged notification arrived within " + DELIVERY_DEADLINE);
-            }
-            if (!violations.isEmpty()) {
-                fail(line + "\n" + violations.size() + " violation(s):\n  " + violations.stream().limit(40)
-                        .collect(Collectors.joining("\n  ")) + "\nsessions: " + sessions().stream()
-                        .map(session -> session.name() + " closes " + session.closures())
-                        .filter(text -> !text.endsWith("closes []")).limit(40).collect(Collectors.joining("\n  ")));
-            }
-        }
-
-        private String ambiguousDetail() {
-            return publisher.counts().entrySet().stream().filter(e -> e.getKey().startsWith("ambiguous:"))
-                    .map(e -> e.getKey().substring("ambiguous:".length()) + " " + e.getValue())
-                    .collect(Collectors.joining(", ", "(", ")"));
-        }
-
-        private Map<Integer, Long> closeCodes() {
-            return sessions().stream().flatMap(session -> session.closures().stream())
-                    .collect(Collectors.groupingBy(ResilientSession.Closure::code, java.util.TreeMap::new, Collectors.counting()));
-        }
+    private static Scenario scenario(String name, Duration pause, int firstPad) {
+        current = new Scenario(name, List.of(a, b), scheduler, pause, firstPad);
+        return current;
     }
 
     private static void awaitReady(Duration timeout, HeraldNode... nodes) {
