@@ -51,7 +51,7 @@ public final class RedisSentinelSet implements AutoCloseable {
         RedisServer replica = RedisServer.start(DATA_SERVER);
         servers.add(replica);
         expectOk(replica.reply("REPLICAOF", "127.0.0.1", String.valueOf(primary.port())), replica);
-        Await.until("the replica on " + replica.port() + " is in sync", READY, () -> linkedTo(replica, primary));
+        Await.until("the replica on " + replica.port() + " is in sync", READY, () -> replica.isReplicaOf(primary));
         // Started once the replica is linked: a Sentinel's first INFO to the primary then already lists it.
         String config = String.join("\n",
                 "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + primary.port() + " 2",
@@ -112,7 +112,7 @@ public final class RedisSentinelSet implements AutoCloseable {
         }
         RedisServer promoted = other(formerPrimary);
         Await.until("every Sentinel names " + promoted.port() + " master and it answers ROLE master (Sentinel logs: "
-                + logs() + ")", timeout, () -> isMaster(promoted) && sentinels.stream().allMatch(s -> masterNamedBy(s) == promoted));
+                + logs() + ")", timeout, () -> promoted.isPrimary() && sentinels.stream().allMatch(s -> masterNamedBy(s) == promoted));
         return promoted;
     }
 
@@ -147,7 +147,7 @@ public final class RedisSentinelSet implements AutoCloseable {
     private void awaitSettled(RedisServer primary, RedisServer replica, Duration timeout) {
         Await.until("the replica on " + replica.port() + " is linked to the primary on " + primary.port()
                 + ", and every Sentinel sees both and two other Sentinels (Sentinel logs: " + logs() + ")", timeout,
-                () -> isMaster(primary) && linkedTo(replica, primary)
+                () -> primary.isPrimary() && replica.isReplicaOf(primary)
                         && sentinels.stream().allMatch(s -> masterNamedBy(s) == primary && seesHealthy(s, replica)));
     }
 
@@ -186,18 +186,6 @@ public final class RedisSentinelSet implements AutoCloseable {
 
     private RedisServer other(RedisServer server) {
         return servers.get(0) == server ? servers.get(1) : servers.get(0);
-    }
-
-    static boolean isMaster(RedisServer server) {
-        return server.isRunning() && server.reply("ROLE") instanceof List<?> role && "master".equals(role.get(0));
-    }
-
-    static boolean linkedTo(RedisServer replica, RedisServer primary) {
-        if (!replica.isRunning() || !(replica.reply("INFO", "replication") instanceof String info)) {
-            return false;
-        }
-        return info.contains("role:slave") && info.contains("master_port:" + primary.port() + "\r\n")
-                && info.contains("master_link_status:up");
     }
 
     private static void expectOk(Object reply, RedisServer server) {

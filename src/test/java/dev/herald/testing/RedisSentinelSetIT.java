@@ -69,7 +69,7 @@ class RedisSentinelSetIT {
             LOG.log(System.Logger.Level.INFO, "killed primary back as a replica in {0} ms", millisSince(restarting));
             assertSame(dead, set.replica());
             assertEquals("2", dead.reply("GET", "after"), "the old primary synced from the new one");
-            assertTrue(RedisSentinelSet.linkedTo(dead, promoted));
+            assertTrue(dead.isReplicaOf(promoted));
         }
     }
 
@@ -102,7 +102,7 @@ class RedisSentinelSetIT {
             assertNotSame(primary, promoted);
             assertSame(promoted, set.primary());
             assertSame(primary, set.replica());
-            assertTrue(RedisSentinelSet.isMaster(promoted));
+            assertTrue(promoted.isPrimary());
             // Sentinel reconfigures the demoted primary with CLIENT KILL TYPE normal and TYPE pubsub: a subscriber
             // of the old primary learns of the failover by losing its connection, and must reconnect via Sentinel.
             assertEquals("JedisConnectionException", subscription.get(10, TimeUnit.SECONDS),

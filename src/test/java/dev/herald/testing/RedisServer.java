@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -158,6 +159,17 @@ public final class RedisServer implements AutoCloseable {
         awaitPong(Duration.ofSeconds(10));
     }
 
+    /** Running and answering {@code ROLE} as a master. */
+    public boolean isPrimary() {
+        return isRunning() && reply("ROLE") instanceof List<?> role && "master".equals(role.get(0));
+    }
+
+    /** Running as a replica of {@code primary}, with the link up ({@code INFO replication}). */
+    public boolean isReplicaOf(RedisServer primary) {
+        return isRunning() && reply("INFO", "replication") instanceof String info && info.contains("role:slave")
+                && info.contains("master_port:" + primary.port() + "\r\n") && info.contains("master_link_status:up");
+    }
+
     /** SIGKILL: no shutdown, connections reset, data gone. */
     public synchronized void kill() {
         process.destroyForcibly();
@@ -195,7 +207,7 @@ public final class RedisServer implements AutoCloseable {
     /** Sends one command and returns the first line of the reply as sent ({@code +OK}, {@code :1}, {@code -ERR …}). */
     public String command(String... args) {
         try {
-            return exchange(args, RedisServer::readLine);
+            return exchange(List.<String[]>of(args), RedisServer::readLine);
         } catch (IOException e) {
             return "-" + e.getMessage();
         }
@@ -206,10 +218,24 @@ public final class RedisServer implements AutoCloseable {
      * {@code List<Object>} of these, {@code null}, or an {@link ErrorReply} (also when the server cannot be reached).
      */
     public Object reply(String... args) {
+        return replies(List.<String[]>of(args)).get(0);
+    }
+
+    /**
+     * Sends commands on one connection, in order, and returns their replies as {@link #reply(String...)} does: for
+     * what only holds within a connection, e.g. {@code ASKING} before the command it allows.
+     */
+    public List<Object> replies(List<String[]> commands) {
         try {
-            return exchange(args, RedisServer::readReply);
+            return exchange(commands, in -> {
+                List<Object> replies = new ArrayList<>();
+                for (int i = 0; i < commands.size(); i++) {
+                    replies.add(readReply(in));
+                }
+                return replies;
+            });
         } catch (IOException e) {
-            return new ErrorReply("IO " + e.getMessage());
+            return Collections.nCopies(commands.size(), new ErrorReply("IO " + e.getMessage()));
         }
     }
 
@@ -230,13 +256,16 @@ public final class RedisServer implements AutoCloseable {
         T read(InputStream in) throws IOException;
     }
 
-    private <T> T exchange(String[] args, Reader<T> reader) throws IOException {
+    private <T> T exchange(List<String[]> commands, Reader<T> reader) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(2000);
             OutputStream out = socket.getOutputStream();
-            StringBuilder request = new StringBuilder("*" + args.length + "\r\n");
-            for (String arg : args) {
-                request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+            StringBuilder request = new StringBuilder();
+            for (String[] args : commands) {
+                request.append('*').append(args.length).append("\r\n");
+                for (String arg : args) {
+                    request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+                }
             }
             out.write(request.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
