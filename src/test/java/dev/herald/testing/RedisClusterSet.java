@@ -146,6 +146,22 @@ public final class RedisClusterSet implements AutoCloseable {
         return primaryOf(slot);
     }
 
+    /**
+     * {@code CLUSTER FAILOVER} on the replica of the slot's primary: the two swap roles without anything failing.
+     * Returns the new primary once the former one replicates from it and the cluster settled.
+     */
+    public RedisServer failover(int slot) {
+        RedisServer primary = primaryOf(slot);
+        RedisServer replica = replicasOf(slot).stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("the primary of slot " + slot + " has no replica"));
+        replica.expectOk("CLUSTER", "FAILOVER");
+        Await.until(replica.port() + " took over slot " + slot + " from " + primary.port() + " and the cluster settled", READY, () -> {
+            List<Range> view = settledView();
+            return view != null && rangeOf(view, slot).primary() == replica.port() && primary.isReplicaOf(replica);
+        });
+        return replica;
+    }
+
     /** Starts a killed node again on its port; it rejoins the cluster (a former primary as a replica). Returns once settled. */
     public void restart(RedisServer node) {
         if (!nodes.contains(node)) {
@@ -168,8 +184,8 @@ public final class RedisClusterSet implements AutoCloseable {
         if (source == target || !primaries().contains(target)) {
             throw new IllegalArgumentException("port " + target.port() + " is not another primary than the slot's, " + source.port());
         }
-        expectOk(target, "CLUSTER", "SETSLOT", String.valueOf(slot), "IMPORTING", id(source));
-        expectOk(source, "CLUSTER", "SETSLOT", String.valueOf(slot), "MIGRATING", id(target));
+        target.expectOk("CLUSTER", "SETSLOT", String.valueOf(slot), "IMPORTING", id(source));
+        source.expectOk("CLUSTER", "SETSLOT", String.valueOf(slot), "MIGRATING", id(target));
         return new SlotMigration(slot, source, target);
     }
 
@@ -209,7 +225,7 @@ public final class RedisClusterSet implements AutoCloseable {
                 List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", String.valueOf(target.port()), "", "0",
                         "5000", "KEYS"));
                 keys.forEach(key -> migrate.add((String) key));
-                expectOk(source, migrate.toArray(String[]::new));
+                source.expectOk(migrate.toArray(String[]::new));
                 moved += keys.size();
             }
         }
@@ -221,9 +237,9 @@ public final class RedisClusterSet implements AutoCloseable {
         public void finish() {
             moveKeys();
             String[] assign = {"CLUSTER", "SETSLOT", String.valueOf(slot), "NODE", id(target)};
-            expectOk(target, assign);
-            expectOk(source, assign);
-            primaries().stream().filter(p -> p != source && p != target).forEach(p -> expectOk(p, assign));
+            target.expectOk(assign);
+            source.expectOk(assign);
+            primaries().stream().filter(p -> p != source && p != target).forEach(p -> p.expectOk(assign));
             Await.until("every node sees slot " + slot + " on " + target.port(), READY, () -> {
                 List<Range> view = settledView();
                 return view != null && rangeOf(view, slot).primary() == target.port();
@@ -304,13 +320,6 @@ public final class RedisClusterSet implements AutoCloseable {
     private RedisServer node(int port) {
         return nodes.stream().filter(n -> n.port() == port).findFirst()
                 .orElseThrow(() -> new IllegalStateException("port " + port + " is not a node of this cluster"));
-    }
-
-    private static void expectOk(RedisServer node, String... command) {
-        Object reply = node.reply(command);
-        if (!"OK".equals(reply)) {
-            throw new IllegalStateException(String.join(" ", command) + " on " + node.port() + " answered " + reply);
-        }
     }
 
     /** Kills every node and deletes their files. */

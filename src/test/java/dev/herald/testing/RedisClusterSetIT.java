@@ -210,6 +210,28 @@ class RedisClusterSetIT {
         again.handle((result, error) -> null).get(5, TimeUnit.SECONDS);
     }
 
+    @Test
+    void aFailoverUnsubscribesTheShardSubscribersOfTheDemotedPrimary() throws Exception {
+        String channel = "herald:live:{user:5}";
+        int slot = RedisClusterSet.slotOf(channel);
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> subscription = subscribe(channel, events);
+        assertEquals("ssubscribe", events.poll(5, TimeUnit.SECONDS));
+        RedisServer primary = cluster.primaryOf(slot);
+
+        long asked = System.nanoTime();
+        RedisServer promoted = cluster.failover(slot);
+        LOG.log(System.Logger.Level.INFO, "CLUSTER FAILOVER until settled took {0} ms", millisSince(asked));
+
+        assertNotSame(primary, promoted);
+        String event = events.poll(5, TimeUnit.SECONDS);
+        String ended = subscription.handle((result, error) -> error == null ? "returned" : error.getCause().toString())
+                .get(5, TimeUnit.SECONDS);
+        LOG.log(System.Logger.Level.INFO, "demoted primary''s subscriber: event {0}, subscribe call {1}", event, ended);
+        assertEquals("sunsubscribe", event);
+        assertEquals("returned", ended);
+    }
+
     /** Runs {@code JedisCluster.ssubscribe} on its own thread; completes when it returns, normally or not. */
     private CompletableFuture<Void> subscribe(String channel, BlockingQueue<String> events) {
         JedisShardedPubSub subscriber = new JedisShardedPubSub() {

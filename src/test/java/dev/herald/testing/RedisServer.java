@@ -239,6 +239,14 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Sends a command that must answer {@code OK}, e.g. {@code REPLICAOF} or {@code CLUSTER SETSLOT}. */
+    public void expectOk(String... args) {
+        Object reply = reply(args);
+        if (!"OK".equals(reply)) {
+            throw new IllegalStateException(String.join(" ", args) + " on port " + port + " answered " + reply + "; see " + log());
+        }
+    }
+
     /** The reply of {@link #reply(String...)} that must be a string (e.g. {@code INFO}, {@code CLUSTER NODES}). */
     public String text(String... args) {
         Object reply = reply(args);
