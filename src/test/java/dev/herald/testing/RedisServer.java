@@ -1,5 +1,6 @@
 package dev.herald.testing;
 
+import java.io.BufferedInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -30,17 +34,31 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RedisServer implements AutoCloseable {
 
+    /** Every process started and not yet closed, killed by a shutdown hook if a test never got to close it. */
+    private static final Set<RedisServer> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(server -> {
+            Process process = server.process;
+            if (process != null) {
+                process.destroyForcibly();
+            }
+        }), "redis-server reaper"));
+    }
+
     private final int port;
     private final Path dir;
     private final boolean durable;
-    private Process process;
+    private final Path config;
+    private volatile Process process;
 
     private final List<String> extraArgs;
 
-    private RedisServer(int port, Path dir, boolean durable, List<String> extraArgs) {
+    private RedisServer(int port, Path dir, boolean durable, Path config, List<String> extraArgs) {
         this.port = port;
         this.dir = dir;
         this.durable = durable;
+        this.config = config;
         this.extraArgs = extraArgs;
     }
 
@@ -59,9 +77,25 @@ public final class RedisServer implements AutoCloseable {
         return start(true, List.of());
     }
 
+    /**
+     * In memory, reading {@code config} from a file of its own first: for a Sentinel ({@code extraArgs} then holds
+     * {@code --sentinel}), which rewrites that file as it learns the topology and so needs it writable. Every
+     * restart reuses the rewritten file.
+     */
+    public static RedisServer startWithConfig(String config, List<String> extraArgs) {
+        return start(false, config, extraArgs);
+    }
+
     private static RedisServer start(boolean durable, List<String> extraArgs) {
+        return start(durable, null, extraArgs);
+    }
+
+    private static RedisServer start(boolean durable, String config, List<String> extraArgs) {
         try {
-            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("herald-redis"), durable, extraArgs);
+            Path dir = Files.createTempDirectory("herald-redis");
+            Path file = config == null ? null : Files.writeString(dir.resolve("redis.conf"), config);
+            RedisServer server = new RedisServer(freePort(), dir, durable, file, extraArgs);
+            LIVE.add(server);
             server.restart();
             return server;
         } catch (IOException e) {
@@ -104,8 +138,11 @@ public final class RedisServer implements AutoCloseable {
             throw new IllegalStateException("redis-server is still running");
         }
         String binary = System.getenv().getOrDefault("REDIS_SERVER", "redis-server");
-        List<String> command = new ArrayList<>(List.of(binary, "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--dir", dir.toString()));
+        List<String> command = new ArrayList<>(List.of(binary));
+        if (config != null) {
+            command.add(config.toString());
+        }
+        command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir.toString()));
         command.addAll(durable
                 ? List.of("--appendonly", "yes", "--appendfsync", "always")
                 : List.of("--appendonly", "no"));
@@ -120,6 +157,17 @@ public final class RedisServer implements AutoCloseable {
                     + "redis-server) or set REDIS_SERVER to its path", e);
         }
         awaitPong(Duration.ofSeconds(10));
+    }
+
+    /** Running and answering {@code ROLE} as a master. */
+    public boolean isPrimary() {
+        return isRunning() && reply("ROLE") instanceof List<?> role && "master".equals(role.get(0));
+    }
+
+    /** Running as a replica of {@code primary}, with the link up ({@code INFO replication}). */
+    public boolean isReplicaOf(RedisServer primary) {
+        return isRunning() && reply("INFO", "replication") instanceof String info && info.contains("role:slave")
+                && info.contains("master_port:" + primary.port() + "\r\n") && info.contains("master_link_status:up");
     }
 
     /** SIGKILL: no shutdown, connections reset, data gone. */
@@ -156,24 +204,124 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Sends one command and returns the first line of the reply as sent ({@code +OK}, {@code :1}, {@code -ERR …}). */
     public String command(String... args) {
+        try {
+            return exchange(List.<String[]>of(args), RedisServer::readLine);
+        } catch (IOException e) {
+            return "-" + e.getMessage();
+        }
+    }
+
+    /**
+     * Sends one command and returns the whole reply: a {@code String} (simple or bulk), a {@code Long}, a
+     * {@code List<Object>} of these, {@code null}, or an {@link ErrorReply} (also when the server cannot be reached).
+     */
+    public Object reply(String... args) {
+        return replies(List.<String[]>of(args)).get(0);
+    }
+
+    /**
+     * Sends commands on one connection, in order, and returns their replies as {@link #reply(String...)} does: for
+     * what only holds within a connection, e.g. {@code ASKING} before the command it allows.
+     */
+    public List<Object> replies(List<String[]> commands) {
+        try {
+            return exchange(commands, in -> {
+                List<Object> replies = new ArrayList<>();
+                for (int i = 0; i < commands.size(); i++) {
+                    replies.add(readReply(in));
+                }
+                return replies;
+            });
+        } catch (IOException e) {
+            return Collections.nCopies(commands.size(), new ErrorReply("IO " + e.getMessage()));
+        }
+    }
+
+    /** Sends a command that must answer {@code OK}, e.g. {@code REPLICAOF} or {@code CLUSTER SETSLOT}. */
+    public void expectOk(String... args) {
+        Object reply = reply(args);
+        if (!"OK".equals(reply)) {
+            throw new IllegalStateException(String.join(" ", args) + " on port " + port + " answered " + reply + "; see " + log());
+        }
+    }
+
+    /** The reply of {@link #reply(String...)} that must be a string (e.g. {@code INFO}, {@code CLUSTER NODES}). */
+    public String text(String... args) {
+        Object reply = reply(args);
+        if (reply instanceof String text) {
+            return text;
+        }
+        throw new IllegalStateException(String.join(" ", args) + " on port " + port + " answered " + reply);
+    }
+
+    /** An error reply ({@code -MOVED 3999 127.0.0.1:7002} is {@code MOVED 3999 127.0.0.1:7002}), or a failed connection. */
+    public record ErrorReply(String message) {
+    }
+
+    private interface Reader<T> {
+        T read(InputStream in) throws IOException;
+    }
+
+    private <T> T exchange(List<String[]> commands, Reader<T> reader) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(2000);
             OutputStream out = socket.getOutputStream();
-            StringBuilder request = new StringBuilder("*" + args.length + "\r\n");
-            for (String arg : args) {
-                request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+            StringBuilder request = new StringBuilder();
+            for (String[] args : commands) {
+                request.append('*').append(args.length).append("\r\n");
+                for (String arg : args) {
+                    request.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+                }
             }
             out.write(request.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder line = new StringBuilder();
-            for (int c = in.read(); c != '\r' && c != -1; c = in.read()) {
-                line.append((char) c);
+            return reader.read(new BufferedInputStream(socket.getInputStream()));
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c != '\r' && c != -1; c = in.read()) {
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+
+    /** RESP2, which every connection speaks until it says HELLO 3. */
+    private static Object readReply(InputStream in) throws IOException {
+        int type = in.read();
+        String line = readLine(in);
+        in.read(); // the \n after the \r readLine stopped at
+        switch (type) {
+            case '+':
+                return line;
+            case '-':
+                return new ErrorReply(line);
+            case ':':
+                return Long.parseLong(line);
+            case '$': {
+                int length = Integer.parseInt(line);
+                if (length < 0) {
+                    return null;
+                }
+                byte[] bytes = in.readNBytes(length + 2);
+                return new String(bytes, 0, length, StandardCharsets.UTF_8);
             }
-            return line.toString();
-        } catch (IOException e) {
-            return "-" + e.getMessage();
+            case '*': {
+                int count = Integer.parseInt(line);
+                if (count < 0) {
+                    return null;
+                }
+                List<Object> items = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    items.add(readReply(in));
+                }
+                return items;
+            }
+            default:
+                throw new IOException("not a RESP2 reply: " + (char) type + line);
         }
     }
 
@@ -193,6 +341,7 @@ public final class RedisServer implements AutoCloseable {
             signal("CONT");
             kill();
         }
+        LIVE.remove(this);
         delete(dir.toFile());
     }
 
@@ -206,7 +355,7 @@ public final class RedisServer implements AutoCloseable {
         file.delete();
     }
 
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     /**
      * A free port below Linux's ephemeral range (32768+): outgoing connections never take it, so a
