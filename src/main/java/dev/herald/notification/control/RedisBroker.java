@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import redis.clients.jedis.CommandObject;
 import redis.clients.jedis.CommandObjects;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
@@ -245,12 +246,7 @@ final class RedisBroker implements Broker {
         for (int attempt = 1; ; attempt++) {
             Connection connection = connectionFor(keys.get(keys.size() - 1), askedTo);
             try (connection) {
-                List<?> reply;
-                try {
-                    reply = (List<?>) connection.executeCommand(COMMANDS.evalsha(script.sha(), keys, args));
-                } catch (JedisNoScriptException e) {
-                    reply = (List<?>) connection.executeCommand(COMMANDS.eval(script.source(), keys, args));
-                }
+                List<?> reply = (List<?>) evaluate(connection, script, keys, args, askedTo != null);
                 if (!reply.isEmpty() && reply.get(0) instanceof Long waitMillis) {
                     throw new RateLimitedException(limit, Duration.ofMillis(waitMillis)); // nothing published: nothing to WAIT for
                 }
@@ -281,22 +277,35 @@ final class RedisBroker implements Broker {
         }
     }
 
-    /** A pooled connection for {@code key}, or to the node an {@code ASK} named, told to expect it; nothing of the publish sent. */
+    /** A pooled connection for {@code key}, or to the node an {@code ASK} named; nothing of the publish sent yet. */
     private Connection connectionFor(String key, HostAndPort askedTo) {
-        Connection connection = null;
         try {
-            connection = askedTo == null ? clients.connectionFor(key) : clients.connectionTo(askedTo);
-            if (askedTo != null) {
-                connection.sendCommand(Protocol.Command.ASKING);
-                connection.getStatusCodeReply();
-            }
-            return connection;
+            return askedTo == null ? clients.connectionFor(key) : clients.connectionTo(askedTo);
         } catch (JedisException e) {
-            if (connection != null) {
-                connection.close();
-            }
             throw unavailable(e);
         }
+    }
+
+    /** Runs the script by its SHA, or by its source when Redis does not know it; each preceded by ASKING when asked to. */
+    private static Object evaluate(Connection connection, Script script, List<String> keys, List<String> args, boolean asking) {
+        try {
+            return run(connection, COMMANDS.evalsha(script.sha(), keys, args), asking);
+        } catch (JedisNoScriptException e) {
+            return run(connection, COMMANDS.eval(script.source(), keys, args), asking);
+        }
+    }
+
+    /** ASKING admits only the next command on a slot being imported, so it goes before each try. */
+    private static Object run(Connection connection, CommandObject<Object> command, boolean asking) {
+        if (asking) {
+            try {
+                connection.sendCommand(Protocol.Command.ASKING);
+                connection.getStatusCodeReply();
+            } catch (JedisException e) {
+                throw unavailable(e); // the script was not sent
+            }
+        }
+        return connection.executeCommand(command);
     }
 
     /**

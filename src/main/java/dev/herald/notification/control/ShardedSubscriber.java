@@ -310,7 +310,9 @@ final class ShardedSubscriber implements LiveFeed {
             confirmed.remove(channel);
             report(() -> {
                 if (assigned.get(channel) == this) {
-                    assigned.remove(channel); // the slot moved (or we asked): subscribed again where it is now, if wanted
+                    // Redis ended it (its slot moved): subscribed again where the slot map now says, read afresh
+                    assigned.remove(channel);
+                    refreshSlots();
                 }
             });
         }

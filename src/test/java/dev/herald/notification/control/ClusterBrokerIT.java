@@ -1,5 +1,6 @@
 package dev.herald.notification.control;
 
+import dev.herald.testing.RedisClusterSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -9,22 +10,25 @@ import org.junit.jupiter.api.BeforeAll;
 class ClusterBrokerIT extends BrokerContract {
 
     static ExecutorService executor;
+    static RedisClusterSet cluster;
     static String uri;
 
     @BeforeAll
     static void startCluster() {
-        uri = System.getProperty("herald.test.cluster-uri", "redis+cluster://127.0.0.1:17001");
+        cluster = RedisClusterSet.start();
+        uri = cluster.uri();
         executor = Executors.newCachedThreadPool();
     }
 
     @AfterAll
     static void stopCluster() {
         executor.shutdownNow();
+        cluster.close();
     }
 
     @Override
     Broker createBroker(int historySize) {
-        RedisUri cluster = RedisUri.parse(uri);
-        return new RedisBroker(new RedisClients(cluster, cluster, null), historySize, executor);
+        RedisUri parsed = RedisUri.parse(uri);
+        return new RedisBroker(new RedisClients(parsed, parsed, null), historySize, executor);
     }
 }

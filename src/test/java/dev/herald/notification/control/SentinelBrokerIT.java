@@ -1,5 +1,6 @@
 package dev.herald.notification.control;
 
+import dev.herald.testing.RedisSentinelSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -9,22 +10,25 @@ import org.junit.jupiter.api.BeforeAll;
 class SentinelBrokerIT extends BrokerContract {
 
     static ExecutorService executor;
+    static RedisSentinelSet sentinel;
     static String uri;
 
     @BeforeAll
-    static void startCluster() {
-        uri = System.getProperty("herald.test.sentinel-uri", "redis+sentinel://127.0.0.1:17111,127.0.0.1:17112,127.0.0.1:17113/herald");
+    static void startSentinels() {
+        sentinel = RedisSentinelSet.start();
+        uri = sentinel.uri();
         executor = Executors.newCachedThreadPool();
     }
 
     @AfterAll
-    static void stopCluster() {
+    static void stopSentinels() {
         executor.shutdownNow();
+        sentinel.close();
     }
 
     @Override
     Broker createBroker(int historySize) {
-        RedisUri sentinel = RedisUri.parse(uri);
-        return new RedisBroker(new RedisClients(sentinel, sentinel, null), historySize, executor);
+        RedisUri parsed = RedisUri.parse(uri);
+        return new RedisBroker(new RedisClients(parsed, parsed, null), historySize, executor);
     }
 }
