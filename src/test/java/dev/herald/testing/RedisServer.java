@@ -94,7 +94,8 @@ public final class RedisServer implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("herald-redis");
             Path file = config == null ? null : Files.writeString(dir.resolve("redis.conf"), config);
-            RedisServer server = new RedisServer(freePort(), dir, durable, file, extraArgs);
+            int port = extraArgs.contains("--cluster-enabled") ? freeClusterPort() : freePort();
+            RedisServer server = new RedisServer(port, dir, durable, file, extraArgs);
             LIVE.add(server);
             server.restart();
             return server;
@@ -363,17 +364,36 @@ public final class RedisServer implements AutoCloseable {
      * handed out but not bound yet (a node still booting) must not be handed out again.
      */
     public static int freePort() throws IOException {
+        return freePort(12000, 0);
+    }
+
+    /**
+     * For a Cluster node, which also listens on its port + 10000 (the cluster bus): both free, and both below the
+     * ephemeral range (a bus port up there was now and then taken by some outgoing connection, and the node failed to
+     * start).
+     */
+    static int freeClusterPort() throws IOException {
+        return freePort(32768 - 10000 - 20000, 10000);
+    }
+
+    private static int freePort(int range, int alsoFreeAbove) throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12000);
-            if (!HANDED_OUT.add(port)) {
+            int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(range);
+            if (!HANDED_OUT.add(port) || alsoFreeAbove > 0 && !HANDED_OUT.add(port + alsoFreeAbove)) {
                 continue;
             }
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // try another
+            if (bindable(port) && (alsoFreeAbove == 0 || bindable(port + alsoFreeAbove))) {
+                return port;
             }
         }
         throw new IOException("no free port found between 20000 and 32000");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 }
