@@ -52,7 +52,18 @@ public class BrokerProducer {
     Duration waitTimeout;
 
     @Inject
+    @ConfigProperty(name = "herald.redis.probe-interval")
+    Duration probeInterval;
+
+    @Inject
+    @ConfigProperty(name = "herald.redis.probe-misses")
+    int probeMisses;
+
+    @Inject
     HeraldThreads threads;
+
+    @Inject
+    Telemetry telemetry;
 
     @Produces
     @ApplicationScoped
@@ -68,7 +79,8 @@ public class BrokerProducer {
             case "redis" -> {
                 LOG.log(Level.INFO, "Broker: redis at {0}:{1}", redisUri.getHost(), String.valueOf(redisUri.getPort()));
                 yield new RedisBroker(new RedisClients(redisUri, subscriberUri.orElse(redisUri), tls()), historySize,
-                        new ReplicaWait(waitReplicas, waitTimeout), threads.longRunning());
+                        new ReplicaWait(waitReplicas, waitTimeout), new Canary.Settings(probeInterval, probeMisses), telemetry,
+                        threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };

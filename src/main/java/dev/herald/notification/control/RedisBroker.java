@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.CommandObjects;
@@ -23,7 +24,8 @@ import redis.clients.jedis.resps.StreamEntry;
  * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:{<name>}}, trimmed to exactly
  * the history size) and a pub/sub channel ({@code herald:live:{<name>}}), named by {@link RedisKeys}; one Lua script appends and
  * publishes, so history and live agree on the id and on the order. Live delivery comes from
- * {@link RedisSubscriber}; the connections from {@link RedisClients}.
+ * {@link RedisSubscriber}; the connections from {@link RedisClients}; the {@link Canary} checks that what this node
+ * publishes still reaches its subscriber.
  */
 final class RedisBroker implements Broker {
 
@@ -96,20 +98,41 @@ final class RedisBroker implements Broker {
     private final RedisClients clients;
     private final JedisPooled pool;
     private final RedisSubscriber subscriber;
+    private final Canary canary;
+    private final Executor longRunning;
 
-    /** @param longRunning runs the subscriber loop and its watchdog, each for the life of the application */
+    /** @param longRunning runs the subscriber loop, its watchdog and the canary, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
         this(clients, historySize, ReplicaWait.NONE, longRunning);
     }
 
     /** @param replicaWait how many replicas must confirm each publish before it counts as stored */
     RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Executor longRunning) {
+        this(clients, historySize, replicaWait, Canary.Settings.DEFAULT, new Telemetry.None(), longRunning);
+    }
+
+    /**
+     * @param probes    how often the canary probes live delivery, and how many misses in a row trip it
+     * @param telemetry counts the canary's misses
+     */
+    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Canary.Settings probes, Telemetry telemetry,
+            Executor longRunning) {
         this.historySize = historySize;
         this.replicaWait = replicaWait;
         this.clients = clients;
         this.pool = clients.pool();
-        this.subscriber = new RedisSubscriber(clients::subscriberConnection, longRunning);
+        this.longRunning = longRunning;
+        // a node id of its own per broker: a probe channel no other node (or earlier run of this one) publishes on
+        String probeChannel = RedisKeys.probeChannel(UUID.randomUUID().toString());
+        // a plain PUBLISH on a pooled connection: wherever publishes go, past the rate limit and the history
+        this.canary = new Canary(probes, message -> pool.publish(probeChannel, message), this::reconnectSubscriber,
+                telemetry, System::nanoTime);
+        this.subscriber = new RedisSubscriber(clients::subscriberConnection, probeChannel, canary, longRunning);
         clients.trustRecentConnectionsWhile(subscriber::isSubscribed);
+    }
+
+    private void reconnectSubscriber() {
+        subscriber.reconnect();
     }
 
     @Override
@@ -229,6 +252,7 @@ final class RedisBroker implements Broker {
     @Override
     public void start(Listener listener) {
         subscriber.start(listener);
+        longRunning.execute(canary::runUntilClosed);
     }
 
     @Override
@@ -238,7 +262,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public boolean isReady() {
-        if (!subscriber.isSubscribed()) {
+        if (!subscriber.isSubscribed() || !canary.isHealthy()) {
             return false;
         }
         try {
@@ -250,6 +274,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public void close() {
+        canary.close();
         subscriber.close();
         clients.close();
     }

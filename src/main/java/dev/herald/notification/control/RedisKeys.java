@@ -15,6 +15,7 @@ final class RedisKeys {
     static final String STREAM_PREFIX = "herald:stream:";
     static final String CHANNEL_PREFIX = "herald:live:";
     static final String RATE_PREFIX = "herald:rate:";
+    private static final String PROBE_PREFIX = "probe:";
 
     private RedisKeys() {
     }
@@ -30,6 +31,16 @@ final class RedisKeys {
     /** A channel that carries no stream, e.g. a node's probe: still under the live prefix, in its own slot. */
     static String channel(String name) {
         return CHANNEL_PREFIX + tag(name);
+    }
+
+    /** A node's probe channel ({@link Canary}): {@code herald:live:{probe:<node>}}, which no stream's name can be. */
+    static String probeChannel(String node) {
+        return channel(PROBE_PREFIX + node);
+    }
+
+    /** Any node's probe channel. */
+    static boolean isProbeChannel(String channel) {
+        return channel.startsWith(CHANNEL_PREFIX + "{" + PROBE_PREFIX);
     }
 
     static String rate(String caller) {

@@ -18,7 +18,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * The node's one live connection to Redis: pattern-subscribes to every stream's channel and hands each
  * message to the listener on its own thread. Reconnects with capped exponential backoff when it loses
  * Redis, and a watchdog drops a connection that has gone silent, so the listener hears
- * {@link Broker.Listener#subscribed()} again and catches its sessions up.
+ * {@link Broker.Listener#subscribed()} again and catches its sessions up. Messages on the node's probe channel
+ * go to its {@link Canary}, which calls {@link #reconnect()} when they stop arriving.
  */
 final class RedisSubscriber {
 
@@ -28,6 +29,8 @@ final class RedisSubscriber {
     private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
     private final Supplier<Jedis> connections;
+    private final String probeChannel;
+    private final Canary canary;
     private final Executor longRunning;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Subscription subscription;
@@ -35,10 +38,13 @@ final class RedisSubscriber {
 
     /**
      * @param connections   a new connection for each subscription
+     * @param probeChannel  this node's probe channel: its messages go to {@code canary}, other nodes' are ignored
      * @param longRunning   runs the subscriber loop and the watchdog, each for the life of the application
      */
-    RedisSubscriber(Supplier<Jedis> connections, Executor longRunning) {
+    RedisSubscriber(Supplier<Jedis> connections, String probeChannel, Canary canary, Executor longRunning) {
         this.connections = connections;
+        this.probeChannel = probeChannel;
+        this.canary = canary;
         this.longRunning = longRunning;
     }
 
@@ -137,6 +143,14 @@ final class RedisSubscriber {
         }
     }
 
+    /** Drops the current connection, if any: the loop subscribes again on a fresh one and catches up (see above). */
+    void reconnect() {
+        Subscription current = subscription;
+        if (current != null) {
+            current.drop();
+        }
+    }
+
     void close() {
         stopped.countDown();
         Subscription current = subscription;
@@ -195,10 +209,19 @@ final class RedisSubscriber {
             lastHeard = System.nanoTime();
         }
 
-        /** A message is {@code <id> <payload>}, published by the broker's script on the stream's channel. */
+        /**
+         * A message is {@code <id> <payload>}, published by the broker's script on the stream's channel, or a
+         * probe on a node's probe channel.
+         */
         @Override
         public void onPMessage(String pattern, String channel, String message) {
             lastHeard = System.nanoTime();
+            if (RedisKeys.isProbeChannel(channel)) {
+                if (channel.equals(probeChannel)) {
+                    canary.arrived(message);
+                }
+                return;
+            }
             int space = message.indexOf(' ');
             try {
                 Stream stream = Stream.named(RedisKeys.channelName(channel));
