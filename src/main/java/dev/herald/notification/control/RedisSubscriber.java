@@ -71,13 +71,19 @@ final class RedisSubscriber {
         return current != null && current.isSubscribed() && current.silentFor().compareTo(SILENCE_LIMIT) <= 0;
     }
 
-    /** The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. */
+    /**
+     * The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. A reconnect the
+     * canary asked for is logged at DEBUG (it logs once itself), so one that repeats while it stays tripped does not
+     * flood the log.
+     */
     private void subscribeUntilClosed(Broker.Listener listener) {
         Duration backoff = Duration.ofMillis(100);
+        boolean quiet = false;
         while (stopped.getCount() > 0) {
             Subscription current = null;
             try (Jedis jedis = connections.get()) {
-                current = new Subscription(listener, jedis);
+                current = new Subscription(listener, jedis, quiet);
+                quiet = false;
                 subscription = current;
                 try {
                     if (stopped.getCount() == 0) {
@@ -90,7 +96,8 @@ final class RedisSubscriber {
                 backoff = afterSubscription(current, backoff);
             } catch (JedisException e) {
                 backoff = afterSubscription(current, backoff);
-                LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
+                quiet = current != null && current.reconnectAsked;
+                LOG.log(quiet ? Level.DEBUG : Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
                         e.getMessage(), backoff.toMillis());
             } catch (RuntimeException e) {
                 backoff = afterSubscription(current, backoff);
@@ -147,6 +154,7 @@ final class RedisSubscriber {
     void reconnect() {
         Subscription current = subscription;
         if (current != null) {
+            current.reconnectAsked = true;
             current.drop();
         }
     }
@@ -167,12 +175,16 @@ final class RedisSubscriber {
     private final class Subscription extends JedisPubSub {
         private final Broker.Listener listener;
         private final Jedis jedis;
+        /** Log subscribing at DEBUG: this connection replaces one dropped by {@link #reconnect()}. */
+        private final boolean quiet;
         private volatile long lastHeard = System.nanoTime();
         volatile boolean wasSubscribed;
+        volatile boolean reconnectAsked;
 
-        Subscription(Broker.Listener listener, Jedis jedis) {
+        Subscription(Broker.Listener listener, Jedis jedis, boolean quiet) {
             this.listener = listener;
             this.jedis = jedis;
+            this.quiet = quiet;
         }
 
         Duration silentFor() {
@@ -200,7 +212,7 @@ final class RedisSubscriber {
         public void onPSubscribe(String pattern, int subscribedChannels) {
             lastHeard = System.nanoTime();
             wasSubscribed = true;
-            LOG.log(Level.INFO, "Redis subscriber subscribed to {0}", pattern);
+            LOG.log(quiet ? Level.DEBUG : Level.INFO, "Redis subscriber subscribed to {0}", pattern);
             listener.subscribed();
         }
 
