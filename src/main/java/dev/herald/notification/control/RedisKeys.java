@@ -16,6 +16,7 @@ final class RedisKeys {
     static final String CHANNEL_PREFIX = "herald:live:";
     static final String RATE_PREFIX = "herald:rate:";
     private static final String PROBE_PREFIX = "probe:";
+    private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
 
     private RedisKeys() {
     }
@@ -40,7 +41,7 @@ final class RedisKeys {
 
     /** Any node's probe channel. */
     static boolean isProbeChannel(String channel) {
-        return channel.startsWith(CHANNEL_PREFIX + "{" + PROBE_PREFIX);
+        return channel.startsWith(PROBE_CHANNEL_PREFIX);
     }
 
     static String rate(String caller) {
