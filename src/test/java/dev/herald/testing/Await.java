@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
-/** Waits for a condition with a deadline, checking every few milliseconds; fails the test on timeout. */
+/** Waits for a condition with a deadline (or watches one hold for a while), checking every few milliseconds. */
 public final class Await {
 
     private Await() {
@@ -16,6 +16,17 @@ public final class Await {
     public static void until(String what, Duration timeout, BooleanSupplier condition) {
         if (!within(timeout, condition)) {
             fail("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+        }
+    }
+
+    /** Checks every few milliseconds that {@code condition} holds for the whole {@code window}; fails the test when it does not. */
+    public static void holdsFor(String what, Duration window, BooleanSupplier condition) {
+        Instant end = Instant.now().plus(window);
+        while (Instant.now().isBefore(end)) {
+            if (!condition.getAsBoolean()) {
+                fail("did not hold for " + window.toMillis() + " ms: " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
         }
     }
 

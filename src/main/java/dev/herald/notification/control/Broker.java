@@ -67,7 +67,7 @@ public interface Broker extends AutoCloseable {
     default void unfollow(Stream stream) {
     }
 
-    /** True when the broker answers and live delivery is subscribed. */
+    /** True when the broker answers and live delivery is subscribed (on Redis: and its probes come back). */
     boolean isReady();
 
     /** False only when live delivery stopped for good without being closed: the node must be restarted. */

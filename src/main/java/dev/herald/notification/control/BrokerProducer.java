@@ -51,7 +51,18 @@ public class BrokerProducer {
     Duration waitTimeout;
 
     @Inject
+    @ConfigProperty(name = "herald.redis.probe-interval")
+    Duration probeInterval;
+
+    @Inject
+    @ConfigProperty(name = "herald.redis.probe-misses")
+    int probeMisses;
+
+    @Inject
     HeraldThreads threads;
+
+    @Inject
+    Telemetry telemetry;
 
     @Produces
     @ApplicationScoped
@@ -69,7 +80,8 @@ public class BrokerProducer {
                 RedisUri subscriber = subscriberUri.map(text -> parse("herald.redis.subscriber-uri", text)).orElse(uri);
                 LOG.log(Level.INFO, "Broker: {0}", uri.describe());
                 yield new RedisBroker(new RedisClients(uri, subscriber, tls()), historySize,
-                        new ReplicaWait(waitReplicas, waitTimeout), threads.longRunning());
+                        new ReplicaWait(waitReplicas, waitTimeout), new Canary.Settings(probeInterval, probeMisses), telemetry,
+                        threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };

@@ -20,6 +20,9 @@ interface LiveFeed {
     default void unfollow(Stream stream) {
     }
 
+    /** Drops its connections: it subscribes again on fresh ones, to the topology as it is now, and catches up. */
+    void reconnect();
+
     /** False only when the feed ended without being closed: live delivery is over until a restart. */
     boolean isAlive();
 

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import redis.clients.jedis.CommandObject;
 import redis.clients.jedis.CommandObjects;
@@ -33,7 +34,8 @@ import redis.clients.jedis.resps.StreamEntry;
  * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:{<name>}}, trimmed to exactly
  * the history size) and a pub/sub channel ({@code herald:live:{<name>}}), named by {@link RedisKeys}; one Lua script appends and
  * publishes, so history and live agree on the id and on the order. Live delivery comes from
- * {@link RedisSubscriber}; the connections from {@link RedisClients}.
+ * {@link RedisSubscriber}; the connections from {@link RedisClients}; the {@link Canary} checks that what this node
+ * publishes still reaches its subscriber.
  */
 final class RedisBroker implements Broker {
 
@@ -146,22 +148,43 @@ final class RedisBroker implements Broker {
     private final RedisClients clients;
     private final UnifiedJedis commands;
     private final LiveFeed feed;
+    private final Canary canary;
+    private final Executor longRunning;
 
-    /** @param longRunning runs the subscriber loop and its watchdog, each for the life of the application */
+    /** @param longRunning runs the subscriber loop, its watchdog and the canary, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
         this(clients, historySize, ReplicaWait.NONE, longRunning);
     }
 
     /** @param replicaWait how many replicas must confirm each publish before it counts as stored */
     RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Executor longRunning) {
+        this(clients, historySize, replicaWait, Canary.Settings.DEFAULT, new Telemetry.None(), longRunning);
+    }
+
+    /**
+     * @param probes    how often the canary probes live delivery, and how many misses in a row trip it
+     * @param telemetry counts the canary's misses
+     */
+    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Canary.Settings probes, Telemetry telemetry,
+            Executor longRunning) {
         this.historySize = historySize;
         this.replicaWait = replicaWait;
         this.clients = clients;
         this.commands = clients.commands();
+        this.longRunning = longRunning;
+        // a node id of its own per broker: a probe channel no other node (or earlier run of this one) publishes on
+        String probeChannel = RedisKeys.probeChannel(UUID.randomUUID().toString());
+        // a plain (S)PUBLISH on a pooled connection: wherever publishes go, past the rate limit and the history
+        this.canary = new Canary(probes, message -> clients.publish(probeChannel, message), this::reconnectSubscriber,
+                telemetry, System::nanoTime);
         this.feed = clients.isCluster()
-                ? new ShardedSubscriber(clients, longRunning)
-                : new RedisSubscriber(clients::subscriberConnection, longRunning);
+                ? new ShardedSubscriber(clients, probeChannel, canary, longRunning)
+                : new RedisSubscriber(clients::subscriberConnection, probeChannel, canary, longRunning);
         clients.trustRecentConnectionsWhile(feed::isSubscribed);
+    }
+
+    private void reconnectSubscriber() {
+        feed.reconnect();
     }
 
     @Override
@@ -381,6 +404,7 @@ final class RedisBroker implements Broker {
     @Override
     public void start(Listener listener) {
         feed.start(listener);
+        longRunning.execute(canary::runUntilClosed);
     }
 
     @Override
@@ -400,7 +424,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public boolean isReady() {
-        if (!feed.isSubscribed()) {
+        if (!feed.isSubscribed() || !canary.isHealthy()) {
             return false;
         }
         try {
@@ -412,6 +436,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public void close() {
+        canary.close();
         feed.close();
         clients.close();
     }

@@ -136,6 +136,15 @@ final class RedisClients {
         return ((ClusterConnectionProvider) provider).getConnection(node);
     }
 
+    /** A plain message on a live channel, outside any script: {@code SPUBLISH} on Cluster, else {@code PUBLISH}. */
+    void publish(String channel, String message) {
+        if (commands instanceof JedisCluster cluster) {
+            cluster.spublish(channel, message);
+        } else {
+            commands.publish(channel, message);
+        }
+    }
+
     /** Asks the Cluster for its slot map again (after a {@code MOVED}, a failover, a lost subscription). */
     void refreshSlots() {
         if (provider instanceof ClusterConnectionProvider cluster) {

@@ -15,6 +15,8 @@ final class RedisKeys {
     static final String STREAM_PREFIX = "herald:stream:";
     static final String CHANNEL_PREFIX = "herald:live:";
     static final String RATE_PREFIX = "herald:rate:";
+    private static final String PROBE_PREFIX = "probe:";
+    private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
 
     private RedisKeys() {
     }
@@ -30,6 +32,16 @@ final class RedisKeys {
     /** A channel that carries no stream, e.g. a node's probe: still under the live prefix, in its own slot. */
     static String channel(String name) {
         return CHANNEL_PREFIX + tag(name);
+    }
+
+    /** A node's probe channel ({@link Canary}): {@code herald:live:{probe:<node>}}, which no stream's name can be. */
+    static String probeChannel(String node) {
+        return channel(PROBE_PREFIX + node);
+    }
+
+    /** Any node's probe channel. */
+    static boolean isProbeChannel(String channel) {
+        return channel.startsWith(PROBE_CHANNEL_PREFIX);
     }
 
     static String rate(String caller) {

@@ -16,7 +16,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * The node's one live connection to Redis: pattern-subscribes to every stream's channel and hands each
  * message to the listener on its own thread. Reconnects with capped exponential backoff when it loses
  * Redis, and a watchdog drops a connection that has gone silent, so the listener hears
- * {@link Broker.Listener#subscribed()} again and catches its sessions up.
+ * {@link Broker.Listener#subscribed()} again and catches its sessions up. Messages on the node's probe channel
+ * go to its {@link Canary}, which calls {@link #reconnect()} when they stop arriving.
  */
 final class RedisSubscriber implements LiveFeed {
 
@@ -26,6 +27,8 @@ final class RedisSubscriber implements LiveFeed {
     private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
     private final Supplier<Jedis> connections;
+    private final String probeChannel;
+    private final Canary canary;
     private final Executor longRunning;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Subscription subscription;
@@ -33,10 +36,13 @@ final class RedisSubscriber implements LiveFeed {
 
     /**
      * @param connections   a new connection for each subscription
+     * @param probeChannel  this node's probe channel: its messages go to {@code canary}, other nodes' are ignored
      * @param longRunning   runs the subscriber loop and the watchdog, each for the life of the application
      */
-    RedisSubscriber(Supplier<Jedis> connections, Executor longRunning) {
+    RedisSubscriber(Supplier<Jedis> connections, String probeChannel, Canary canary, Executor longRunning) {
         this.connections = connections;
+        this.probeChannel = probeChannel;
+        this.canary = canary;
         this.longRunning = longRunning;
     }
 
@@ -65,13 +71,19 @@ final class RedisSubscriber implements LiveFeed {
         return current != null && current.isSubscribed() && current.silentFor().compareTo(SILENCE_LIMIT) <= 0;
     }
 
-    /** The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. */
+    /**
+     * The subscriber loop: one connection at a time, reconnecting with capped exponential backoff. A reconnect the
+     * canary asked for is logged at DEBUG (it logs once itself), so one that repeats while it stays tripped does not
+     * flood the log.
+     */
     private void subscribeUntilClosed(Broker.Listener listener) {
         Duration backoff = Duration.ofMillis(100);
+        boolean quiet = false;
         while (stopped.getCount() > 0) {
             Subscription current = null;
             try (Jedis jedis = connections.get()) {
-                current = new Subscription(listener, jedis);
+                current = new Subscription(listener, jedis, quiet);
+                quiet = false;
                 subscription = current;
                 try {
                     if (stopped.getCount() == 0) {
@@ -84,7 +96,8 @@ final class RedisSubscriber implements LiveFeed {
                 backoff = afterSubscription(current, backoff);
             } catch (JedisException e) {
                 backoff = afterSubscription(current, backoff);
-                LOG.log(Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
+                quiet = current != null && current.reconnectAsked;
+                LOG.log(quiet ? Level.DEBUG : Level.WARNING, "Redis subscriber lost its connection ({0}); reconnecting in {1} ms",
                         e.getMessage(), backoff.toMillis());
             } catch (RuntimeException e) {
                 backoff = afterSubscription(current, backoff);
@@ -137,6 +150,16 @@ final class RedisSubscriber implements LiveFeed {
         }
     }
 
+    /** Drops the current connection, if any: the loop subscribes again on a fresh one and catches up (see above). */
+    @Override
+    public void reconnect() {
+        Subscription current = subscription;
+        if (current != null) {
+            current.reconnectAsked = true;
+            current.drop();
+        }
+    }
+
     @Override
     public void close() {
         stopped.countDown();
@@ -154,12 +177,16 @@ final class RedisSubscriber implements LiveFeed {
     private final class Subscription extends JedisPubSub {
         private final Broker.Listener listener;
         private final Jedis jedis;
+        /** Log subscribing at DEBUG: this connection replaces one dropped by {@link #reconnect()}. */
+        private final boolean quiet;
         private volatile long lastHeard = System.nanoTime();
         volatile boolean wasSubscribed;
+        volatile boolean reconnectAsked;
 
-        Subscription(Broker.Listener listener, Jedis jedis) {
+        Subscription(Broker.Listener listener, Jedis jedis, boolean quiet) {
             this.listener = listener;
             this.jedis = jedis;
+            this.quiet = quiet;
         }
 
         Duration silentFor() {
@@ -187,7 +214,7 @@ final class RedisSubscriber implements LiveFeed {
         public void onPSubscribe(String pattern, int subscribedChannels) {
             lastHeard = System.nanoTime();
             wasSubscribed = true;
-            LOG.log(Level.INFO, "Redis subscriber subscribed to {0}", pattern);
+            LOG.log(quiet ? Level.DEBUG : Level.INFO, "Redis subscriber subscribed to {0}", pattern);
             listener.subscribed();
         }
 
@@ -196,9 +223,19 @@ final class RedisSubscriber implements LiveFeed {
             lastHeard = System.nanoTime();
         }
 
+        /**
+         * A message is {@code <id> <payload>}, published by the broker's script on the stream's channel, or a
+         * probe on a node's probe channel.
+         */
         @Override
         public void onPMessage(String pattern, String channel, String message) {
             lastHeard = System.nanoTime();
+            if (RedisKeys.isProbeChannel(channel)) {
+                if (channel.equals(probeChannel)) {
+                    canary.arrived(message);
+                }
+                return;
+            }
             try {
                 Notification notification = LiveFeed.parse(channel, message);
                 if (notification != null) {

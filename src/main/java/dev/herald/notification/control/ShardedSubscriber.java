@@ -44,7 +44,7 @@ final class ShardedSubscriber implements LiveFeed {
 
     private final RedisClients clients;
     private final Executor longRunning;
-    /** Channels this node needs: the followed streams' (and any {@link #alwaysFollow} channel). */
+    /** Channels this node needs: the followed streams' and its probe channel. */
     private final Set<String> wanted = ConcurrentHashMap.newKeySet();
     /** Channel → the shard it was sent to; only the reconciler thread reads or writes it. */
     private final Map<String, Shard> assigned = new HashMap<>();
@@ -57,24 +57,19 @@ final class ShardedSubscriber implements LiveFeed {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Broker.Listener listener;
     private volatile boolean running;
-    private volatile ChannelListener channelListener = (channel, message) -> false;
+    private final String probeChannel;
+    private final Canary canary;
 
-    /** Messages on channels that carry no stream (a node's probe), offered before they are parsed as notifications. */
-    interface ChannelListener {
-        /** True when the message was this listener's. */
-        boolean onMessage(String channel, String message);
-    }
-
-    ShardedSubscriber(RedisClients clients, Executor longRunning) {
+    /**
+     * @param probeChannel this node's probe channel, subscribed for as long as the feed runs; its messages go to
+     *                     {@code canary}
+     */
+    ShardedSubscriber(RedisClients clients, String probeChannel, Canary canary, Executor longRunning) {
         this.clients = clients;
+        this.probeChannel = probeChannel;
+        this.canary = canary;
         this.longRunning = longRunning;
-    }
-
-    /** Subscribes {@code channel} for as long as the feed runs, whatever the sessions (e.g. the node's probe channel). */
-    void alwaysFollow(String channel, ChannelListener onMessage) {
-        this.channelListener = onMessage;
-        wanted.add(channel);
-        wake.release();
+        wanted.add(probeChannel);
     }
 
     @Override
@@ -229,6 +224,13 @@ final class ShardedSubscriber implements LiveFeed {
         wake.release();
     }
 
+    /** Drops every shard connection: the reconciler subscribes everything again on the slot map as it is now. */
+    @Override
+    public void reconnect() {
+        refreshSlots();
+        shards.values().forEach(Shard::drop);
+    }
+
     @Override
     public void close() {
         stopped.countDown();
@@ -319,10 +321,11 @@ final class ShardedSubscriber implements LiveFeed {
 
         @Override
         public void onSMessage(String channel, String message) {
+            if (channel.equals(probeChannel)) {
+                canary.arrived(message);
+                return;
+            }
             try {
-                if (channelListener.onMessage(channel, message)) {
-                    return;
-                }
                 Notification notification = LiveFeed.parse(channel, message);
                 if (notification != null) {
                     listener.deliver(notification);

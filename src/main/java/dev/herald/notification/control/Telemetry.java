@@ -29,6 +29,9 @@ public interface Telemetry {
     /** Live delivery was re-established after the subscriber lost Redis. */
     void resubscribed();
 
+    /** A probe published to Redis did not come back to this node's subscriber in time (see {@link Canary}). */
+    void probeMissed();
+
     /** Reports nothing: the default where MicroProfile Metrics is not available. */
     @jakarta.enterprise.context.ApplicationScoped
     class None implements Telemetry {
@@ -51,6 +54,10 @@ public interface Telemetry {
 
         @Override
         public void resubscribed() {
+        }
+
+        @Override
+        public void probeMissed() {
         }
     }
 }

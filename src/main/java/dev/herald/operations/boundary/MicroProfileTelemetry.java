@@ -58,6 +58,7 @@ public class MicroProfileTelemetry implements Telemetry {
     private Counter broadcast;
     private Counter delivered;
     private Counter resubscribes;
+    private Counter probeMisses;
     private Timer publishTime;
     private Timer deliveryTime;
     /** When a frame was last timed ({@link System#nanoTime()}): see {@link #delivered}. */
@@ -79,6 +80,8 @@ public class MicroProfileTelemetry implements Telemetry {
                 "Frames written to WebSocket sessions (one per session reached)"));
         resubscribes = registry.counter(metadata("herald_subscriber_reconnects",
                 "Times the Redis subscriber subscribed again after losing its connection"));
+        probeMisses = registry.counter(metadata("herald_redis_probe_misses",
+                "Probes this node published to Redis that did not reach its own subscriber in time"));
         List<String> reasons = new ArrayList<>(List.of(CloseCode.OVER_USER_LIMIT));
         for (CloseCode code : CloseCode.values()) {
             reasons.add(code.reason());
@@ -139,5 +142,10 @@ public class MicroProfileTelemetry implements Telemetry {
     @Override
     public void resubscribed() {
         resubscribes.inc();
+    }
+
+    @Override
+    public void probeMissed() {
+        probeMisses.inc();
     }
 }

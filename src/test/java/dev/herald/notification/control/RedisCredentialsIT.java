@@ -48,8 +48,11 @@ class RedisCredentialsIT {
             assertEquals("+OK", redis.command("ACL", "SETUSER", "default", "off"));
             URI publisher = URI.create("redis://publisher:pub-secret@127.0.0.1:" + redis.port());
             URI subscriber = URI.create("redis://subscriber:sub-secret@127.0.0.1:" + redis.port());
-            try (RedisBroker broker = new RedisBroker(new RedisClients(publisher, subscriber, null), 10, executor)) {
+            ProbeMisses misses = new ProbeMisses();
+            try (RedisBroker broker = new RedisBroker(new RedisClients(publisher, subscriber, null), 10, ReplicaWait.NONE,
+                    ProbeMisses.FAST, misses, executor)) {
                 exercise(broker);
+                misses.assertProbesComeBack(broker, ProbeMisses.FAST); // the canary's PUBLISH, on the probe channel
             }
             try (RedisBroker wrong = new RedisBroker(new RedisClients(URI.create("redis://publisher:wrong@127.0.0.1:" + redis.port()),
                     subscriber, null), 10, executor)) {
@@ -78,7 +81,7 @@ class RedisCredentialsIT {
         }
     }
 
-    /** Publish, live delivery, history, replay and the rate limit: every command Herald sends. */
+    /** Publish, live delivery, history, replay and the rate limit: every command Herald sends but the canary's. */
     private void exercise(RedisBroker broker) throws InterruptedException {
         BrokerContract.RecordingListener live = new BrokerContract.RecordingListener();
         broker.start(live);
