@@ -52,6 +52,10 @@ public class BrokerProducer {
     Duration waitTimeout;
 
     @Inject
+    @ConfigProperty(name = "herald.publish.idempotency-ttl")
+    Duration idempotencyTtl;
+
+    @Inject
     HeraldThreads threads;
 
     @Produces
@@ -60,15 +64,18 @@ public class BrokerProducer {
         if (historySize < 1) {
             throw new IllegalStateException("herald.history.size must be at least 1, not " + historySize);
         }
+        if (idempotencyTtl.toMillis() < 1) {
+            throw new IllegalStateException("herald.publish.idempotency-ttl must be at least 1 ms, not " + idempotencyTtl);
+        }
         return switch (engine.strip().toLowerCase(Locale.ROOT)) {
             case "memory" -> {
                 LOG.log(Level.INFO, "Broker: memory (single node; history is lost on restart)");
-                yield new MemoryBroker(historySize);
+                yield new MemoryBroker(historySize, idempotencyTtl, System::nanoTime);
             }
             case "redis" -> {
                 LOG.log(Level.INFO, "Broker: redis at {0}:{1}", redisUri.getHost(), String.valueOf(redisUri.getPort()));
                 yield new RedisBroker(new RedisClients(redisUri, subscriberUri.orElse(redisUri), tls()), historySize,
-                        new ReplicaWait(waitReplicas, waitTimeout), threads.longRunning());
+                        new ReplicaWait(waitReplicas, waitTimeout), idempotencyTtl, threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };

@@ -30,33 +30,76 @@ final class RedisBroker implements Broker {
     private static final String ENTRY_FIELD = "p";
 
     /**
-     * Takes the caller's permits, then appends, trims and publishes a list of notifications as one step:
-     * {@code <id> <payload>} on each one's channel, the ids returned in order. ARGV[1] is the history size,
-     * ARGV[2] and ARGV[3] the rate limit's refill per second and burst (0: no limit, and then no bucket key).
-     * With a limit, KEYS[1] is the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock)
-     * and the reply is {@code {<ms to wait>}} when it holds too few permits, nothing published. The streams are
-     * the remaining KEYS, each one's payload the ARGV after the three settings. Trimming with XDEL rather than
-     * XADD MAXLEN because only XDEL records {@code max-deleted-entry-id}, which is how a resume point that history
-     * no longer covers is recognised.
+     * Checks the idempotency keys, takes the caller's permits, then appends, trims and publishes a list of notifications
+     * as one step: {@code <id> <payload>} on each one's channel.
+     * <p>
+     * ARGV: [1] the history size, [2] and [3] the rate limit's refill per second and burst (0: no limit, and then no
+     * bucket key), [4] the idempotency ttl in ms; then two per publication i (from 1): ARGV[3 + 2i] its payload,
+     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key.
+     * KEYS: with a limit, first the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock); then
+     * each publication's stream, in order; then the idempotency key ({@link RedisKeys#idempotency}) of each publication
+     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl.
+     * <p>
+     * The keys are read first. One recorded with another fingerprint, or repeated within the call with another, makes
+     * the reply {@code {'conflict', i}} (the publication's 1-based position), nothing published or taken. One recorded
+     * with the same fingerprint is a replay, answered with the recorded id; a repeat within the call, with the first
+     * one's id. Replays take no permit: too few for the rest is {@code {'limited', <ms to wait>}}, nothing published.
+     * Otherwise the reply is {@code {'published', {ids}, {replayed}}}, one id and one 1-or-0 per publication, in order.
+     * Every key of one call must be in one hash slot on Cluster (the bucket apart): the script works on any such subset
+     * of a batch. Trimming with XDEL rather than XADD MAXLEN because only XDEL records {@code max-deleted-entry-id},
+     * which is how a resume point that history no longer covers is recognised.
      */
     private static final Script PUBLISH = new Script("""
-            local size, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            local size, rate, burst, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
             local first = 1
-            if rate > 0 then
-              first = 2
-              local permits = #KEYS - 1
+            if rate > 0 then first = 2 end
+            local count = (#ARGV - 4) / 2
+            local keyOf, recorded, sameAs, firstInCall = {}, {}, {}, {}
+            local fresh, k = count, first + count
+            for i = 1, count do
+              local fingerprint = ARGV[4 + 2 * i]
+              if fingerprint ~= '' then
+                local key = KEYS[k]
+                k = k + 1
+                keyOf[i] = key
+                local seen = redis.call('HMGET', key, 'f', 'i')
+                local earlier = firstInCall[key]
+                local expected = seen[1] or (earlier and ARGV[4 + 2 * earlier])
+                if expected and expected ~= fingerprint then return {'conflict', i} end
+                if seen[1] then
+                  recorded[i] = seen[2]
+                  fresh = fresh - 1
+                elseif earlier then
+                  sameAs[i] = earlier
+                  fresh = fresh - 1
+                end
+                if not earlier then firstInCall[key] = i end
+              end
+            end
+            if rate > 0 and fresh > 0 then
               local time = redis.call('TIME')
               local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
               local state = redis.call('HMGET', KEYS[1], 't', 'ts')
               local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
-              if tokens < permits then return {math.ceil((permits - tokens) / rate * 1000)} end
-              redis.call('HSET', KEYS[1], 't', tostring(tokens - permits), 'ts', tostring(now))
+              if tokens < fresh then return {'limited', math.ceil((fresh - tokens) / rate * 1000)} end
+              redis.call('HSET', KEYS[1], 't', tostring(tokens - fresh), 'ts', tostring(now))
               redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
             end
-            local ids, streams = {}, {}
-            for i = first, #KEYS do
-              ids[#ids + 1] = redis.call('XADD', KEYS[i], '*', 'p', ARGV[i - first + 4])
-              streams[KEYS[i]] = true
+            local ids, replayed, streams = {}, {}, {}
+            for i = 1, count do
+              if recorded[i] then
+                ids[i], replayed[i] = recorded[i], 1
+              elseif sameAs[i] then
+                ids[i], replayed[i] = ids[sameAs[i]], 1
+              else
+                local stream = KEYS[first + i - 1]
+                ids[i], replayed[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i]), 0
+                streams[stream] = true
+                if keyOf[i] then
+                  redis.call('HSET', keyOf[i], 'f', ARGV[4 + 2 * i], 'i', ids[i])
+                  redis.call('PEXPIRE', keyOf[i], ttl)
+                end
+              end
             end
             for key in pairs(streams) do
               local excess = redis.call('XLEN', key) - size
@@ -66,10 +109,12 @@ final class RedisBroker implements Broker {
                 end
               end
             end
-            for i = first, #KEYS do
-              redis.call('PUBLISH', '%s' .. string.sub(KEYS[i], %d), ids[i - first + 1] .. ' ' .. ARGV[i - first + 4])
+            for i = 1, count do
+              if replayed[i] == 0 then
+                redis.call('PUBLISH', '%s' .. string.sub(KEYS[first + i - 1], %d), ids[i] .. ' ' .. ARGV[3 + 2 * i])
+              end
             end
-            return ids""".formatted(RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
+            return {'published', ids, replayed}""".formatted(RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
 
     /** The stream's last issued and newest trimmed ids, then (id, payload) pairs after ARGV[1] if given. */
     private static final Script REPLAY = new Script("""
@@ -93,19 +138,24 @@ final class RedisBroker implements Broker {
 
     private final int historySize;
     private final ReplicaWait replicaWait;
+    private final Duration idempotencyTtl;
     private final RedisClients clients;
     private final JedisPooled pool;
     private final RedisSubscriber subscriber;
 
     /** @param longRunning runs the subscriber loop and its watchdog, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
-        this(clients, historySize, ReplicaWait.NONE, longRunning);
+        this(clients, historySize, ReplicaWait.NONE, Broker.DEFAULT_IDEMPOTENCY_TTL, longRunning);
     }
 
-    /** @param replicaWait how many replicas must confirm each publish before it counts as stored */
-    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Executor longRunning) {
+    /**
+     * @param replicaWait    how many replicas must confirm each publish before it counts as stored
+     * @param idempotencyTtl how long a publisher's idempotency key is remembered
+     */
+    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Duration idempotencyTtl, Executor longRunning) {
         this.historySize = historySize;
         this.replicaWait = replicaWait;
+        this.idempotencyTtl = idempotencyTtl;
         this.clients = clients;
         this.pool = clients.pool();
         this.subscriber = new RedisSubscriber(clients::subscriberConnection, longRunning);
@@ -113,9 +163,28 @@ final class RedisBroker implements Broker {
     }
 
     @Override
-    public List<Notification> publish(RateLimit limit, List<Publication> publications) {
-        List<String> keys = new ArrayList<>(publications.size() + 1);
-        List<String> args = new ArrayList<>(publications.size() + 3);
+    public List<Published> publish(RateLimit limit, List<Publication> publications) {
+        List<?> reply = publishOnce(limit, publishCall(limit, publications));
+        List<?> ids = (List<?>) reply.get(1);
+        List<?> replayed = (List<?>) reply.get(2);
+        List<Published> published = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            Publication publication = publications.get(i);
+            Notification notification = Notification.of(publication.stream(), NotificationId.parse((String) ids.get(i)),
+                    publication.payload().json());
+            published.add(new Published(notification, ((Long) replayed.get(i)) == 1));
+        }
+        return published;
+    }
+
+    /** The publish script's KEYS and ARGV (layout: {@link #PUBLISH}). */
+    private record ScriptCall(List<String> keys, List<String> args) {
+    }
+
+    /** Built in one place, so a batch can be split per hash slot into calls of the same layout. */
+    private ScriptCall publishCall(RateLimit limit, List<Publication> publications) {
+        List<String> keys = new ArrayList<>(2 * publications.size() + 1);
+        List<String> args = new ArrayList<>(2 * publications.size() + 4);
         args.add(String.valueOf(historySize));
         if (limit == null) {
             args.addAll(List.of("0", "0"));
@@ -123,17 +192,18 @@ final class RedisBroker implements Broker {
             keys.add(RedisKeys.rate(limit.caller()));
             args.addAll(List.of(String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
         }
+        args.add(String.valueOf(idempotencyTtl.toMillis()));
         for (Publication publication : publications) {
             keys.add(RedisKeys.stream(publication.stream()));
             args.add(publication.payload().json());
+            args.add(publication.idempotencyKey() == null ? "" : publication.fingerprint());
         }
-        List<?> ids = publishOnce(limit, keys, args);
-        List<Notification> published = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            Publication publication = publications.get(i);
-            published.add(Notification.of(publication.stream(), NotificationId.parse((String) ids.get(i)), publication.payload().json()));
+        for (Publication publication : publications) {
+            if (publication.idempotencyKey() != null) {
+                keys.add(RedisKeys.idempotency(publication.stream(), publication.idempotencyKey()));
+            }
         }
-        return published;
+        return new ScriptCall(keys, args);
     }
 
     /**
@@ -146,7 +216,7 @@ final class RedisBroker implements Broker {
      * ({@link ReplicaWait}), WAIT runs on the same connection (it waits for that connection's writes); fewer
      * confirmations in time are an unknown outcome too: the primary holds the publish, a failover may lose it.
      */
-    private List<?> publishOnce(RateLimit limit, List<String> keys, List<String> args) {
+    private List<?> publishOnce(RateLimit limit, ScriptCall call) {
         Connection connection;
         try {
             connection = pool.getPool().getResource();
@@ -156,12 +226,16 @@ final class RedisBroker implements Broker {
         try (connection) {
             List<?> reply;
             try {
-                reply = (List<?>) connection.executeCommand(COMMANDS.evalsha(PUBLISH.sha(), keys, args));
+                reply = (List<?>) connection.executeCommand(COMMANDS.evalsha(PUBLISH.sha(), call.keys(), call.args()));
             } catch (JedisNoScriptException e) {
-                reply = (List<?>) connection.executeCommand(COMMANDS.eval(PUBLISH.source(), keys, args));
+                reply = (List<?>) connection.executeCommand(COMMANDS.eval(PUBLISH.source(), call.keys(), call.args()));
             }
-            if (!reply.isEmpty() && reply.get(0) instanceof Long waitMillis) {
-                throw new RateLimitedException(limit, Duration.ofMillis(waitMillis)); // nothing published: nothing to WAIT for
+            // refused: nothing published, nothing to WAIT for
+            if ("limited".equals(reply.get(0))) {
+                throw new RateLimitedException(limit, Duration.ofMillis((Long) reply.get(1)));
+            }
+            if ("conflict".equals(reply.get(0))) {
+                throw new IdempotencyConflictException(Math.toIntExact((Long) reply.get(1) - 1), idempotencyTtl);
             }
             if (replicaWait.isRequired()) {
                 long confirmed = connection.executeCommand(COMMANDS.waitReplicas(replicaWait.replicas(), replicaWait.timeout().toMillis()));

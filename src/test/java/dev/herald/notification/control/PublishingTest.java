@@ -31,19 +31,19 @@ class PublishingTest {
     @Test
     void eachCallerHasItsOwnBucket() {
         Publishing publishing = publishing(1, 2);
-        publishing.publish(caller("a"), USER, Payload.parse("{}"));
-        publishing.publish(caller("a"), USER, Payload.parse("{}"));
+        publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}")));
+        publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}")));
         RateLimitedException refused = assertThrows(RateLimitedException.class,
-                () -> publishing.publish(caller("a"), USER, Payload.parse("{}")));
+                () -> publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}"))));
         assertEquals("over the publish rate limit (herald.publish.rate-limit 1/s, burst 2)", refused.getMessage());
-        publishing.publish(caller("b"), USER, Payload.parse("{}"));
+        publishing.publish(caller("b"), new Broker.Publication(USER, Payload.parse("{}")));
     }
 
     @Test
     void aRateOfZeroIsNoLimit() {
         Publishing publishing = publishing(0, 1);
         for (int i = 0; i < 50; i++) {
-            publishing.publish(caller("a"), USER, Payload.parse("{\"n\":" + i + "}"));
+            publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{\"n\":" + i + "}")));
         }
         assertEquals(50, publishing.broker.history(USER, null, 100).size());
     }

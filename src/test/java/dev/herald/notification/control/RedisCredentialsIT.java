@@ -85,7 +85,7 @@ class RedisCredentialsIT {
         assertTrue(live.subscriptions.poll(10, TimeUnit.SECONDS) != null, "subscribed");
         Await.until("ready", Duration.ofSeconds(10), broker::isReady);
         Notification sent = broker.publish(new Broker.RateLimit("caller", 10, 10),
-                List.of(new Broker.Publication(user, Payload.parse("{\"secure\":true}")))).get(0);
+                List.of(new Broker.Publication(user, Payload.parse("{\"secure\":true}")))).get(0).notification();
         assertEquals(sent, live.next());
         assertEquals(List.of(sent), broker.history(user, null, 10));
         assertEquals(List.of(sent), broker.replay(user, dev.herald.notification.entity.NotificationId.ZERO).entries());

@@ -47,7 +47,8 @@ class ReplicaWaitIT {
 
     private RedisBroker broker(int replicas) {
         URI uri = URI.create(primary.uri());
-        return new RedisBroker(new RedisClients(uri, uri, null), 10, new ReplicaWait(replicas, Duration.ofMillis(500)), EXECUTOR);
+        return new RedisBroker(new RedisClients(uri, uri, null), 10, new ReplicaWait(replicas, Duration.ofMillis(500)),
+                Broker.DEFAULT_IDEMPOTENCY_TTL, EXECUTOR);
     }
 
     @Test
