@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** The contract against a real redis-server, plus what only the Redis engine has to survive. */
 class RedisBrokerIT extends BrokerContract {
@@ -39,8 +40,28 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Override
-    Broker createBroker(int historySize) {
-        return new RedisBroker(new RedisClients(URI.create(redis.uri()), URI.create(redis.uri()), null), historySize, executor);
+    Broker createBroker(int historySize, Duration idempotencyTtl) {
+        return new RedisBroker(new RedisClients(URI.create(redis.uri()), URI.create(redis.uri()), null), historySize,
+                ReplicaWait.NONE, idempotencyTtl, executor);
+    }
+
+    /** Redis expires the key itself: its PTTL starts at the ttl, and the key is gone (PTTL -2) once it has passed. */
+    @Override
+    void outlive(Duration ttl, Broker broker, Broker.Publication recorded) {
+        String key = RedisKeys.idempotency(recorded.stream(), recorded.idempotencyKey());
+        long remaining = Long.parseLong(redis.command("PTTL", key).substring(1));
+        assertTrue(remaining > 0 && remaining <= ttl.toMillis(), "the key expires within the ttl: PTTL " + remaining);
+        Await.until("Redis expired " + key, ttl.plusSeconds(10), () -> ":-2".equals(redis.command("PTTL", key)));
+    }
+
+    @Test
+    void anIdempotencyKeyLivesInItsStreamsHashSlot() {
+        Broker.Publication order = keyed(user, "order-1", "{}");
+        broker.publish(null, List.of(order));
+        String key = RedisKeys.idempotency(user, order.idempotencyKey());
+        assertTrue(key.startsWith("herald:idem:{" + user.name() + "}:"), key);
+        assertEquals(JedisClusterCRC16.getSlot(RedisKeys.stream(user)), JedisClusterCRC16.getSlot(key), "the stream's Cluster slot");
+        assertEquals(":1", redis.command("EXISTS", key), "recorded under that name");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
@@ -78,7 +79,7 @@ class RedisCredentialsIT {
         }
     }
 
-    /** Publish, live delivery, history, replay and the rate limit: every command Herald sends. */
+    /** Publish, live delivery, history, replay, the rate limit and an idempotency key: every command Herald sends. */
     private void exercise(RedisBroker broker) throws InterruptedException {
         BrokerContract.RecordingListener live = new BrokerContract.RecordingListener();
         broker.start(live);
@@ -89,6 +90,10 @@ class RedisCredentialsIT {
         assertEquals(sent, live.next());
         assertEquals(List.of(sent), broker.history(user, null, 10));
         assertEquals(List.of(sent), broker.replay(user, dev.herald.notification.entity.NotificationId.ZERO).entries());
+        Broker.Publication keyed = new Broker.Publication(user, Payload.parse("{\"keyed\":true}"),
+                new IdempotencyKey("caller", "key-1"));
+        Notification recorded = broker.publish(null, List.of(keyed)).get(0).notification();
+        assertEquals(recorded, broker.publish(null, List.of(keyed)).get(0).notification(), "an idempotency key is recorded and read");
     }
 
     private static void generateCertificates(Path dir) throws IOException, InterruptedException {
