@@ -1,24 +1,26 @@
 package dev.herald.notification.control;
 
+import dev.herald.problem.entity.BadInputException;
 import java.time.Duration;
 
 /**
- * An idempotency key came back with another notification (another body, or another recipient) within its ttl:
- * nothing of the call was published.
+ * An idempotency key came back with another notification (another body for the same recipient) within its ttl:
+ * nothing of the call was published. Bad input answered 422 (Unprocessable Content): the request is well-formed, but
+ * contradicts the one its key already names.
  */
-public class IdempotencyConflictException extends RuntimeException {
+public class IdempotencyConflictException extends BadInputException {
 
     private final int index;
 
     /** @param index the conflicting publication's position in the call */
     IdempotencyConflictException(int index, Duration ttl) {
-        super("this idempotency key was used within the last " + ttl + " (herald.publish.idempotency-ttl) for another "
+        super(422, "this idempotency key was used within the last " + ttl + " (herald.publish.idempotency-ttl) for another "
                 + "notification to this recipient: a retry must repeat the same body, a new notification needs a new key");
         this.index = index;
     }
 
     private IdempotencyConflictException(int index, String message) {
-        super(message);
+        super(422, message);
         this.index = index;
     }
 
