@@ -175,10 +175,10 @@ class PortableIT {
         Reply reply = Http.send(HttpRequest.newBuilder(node.http("openapi")).header("Accept", "application/json").build());
         assertEquals(200, reply.status(), reply::toString);
         JsonObject document = reply.json();
-        List<String> publish = List.of("202", "400", "401", "403", "413", "415", "429", "503", "504");
+        List<String> publish = List.of("202", "400", "401", "403", "413", "415", "422", "429", "503", "504");
         Map<String, List<String>> expected = Map.of(
                 "/notify", publish, "/notify/{userId}", publish,
-                "/notify-batch", List.of("202", "207", "400", "401", "403", "413", "415", "429", "503", "504"),
+                "/notify-batch", List.of("202", "207", "400", "401", "403", "413", "415", "422", "429", "503", "504"),
                 "/history/{userId}", List.of("200", "400", "401", "403", "503"));
         JsonObject paths = document.getJsonObject("paths");
         assertAll(expected.entrySet().stream().map(route -> () -> {
@@ -188,6 +188,12 @@ class PortableIT {
         }));
         assertTrue(document.getJsonObject("components").getJsonObject("responses").containsKey("PublishUnconfirmed"),
                 "META-INF/openapi.yaml was read: " + document.getJsonObject("components").keySet());
+        for (String route : List.of("/notify", "/notify/{userId}")) {
+            JsonArray parameters = paths.getJsonObject(route).getJsonObject("post").getJsonArray("parameters");
+            assertTrue(parameters.getValuesAs(JsonObject.class).stream().anyMatch(parameter ->
+                    "Idempotency-Key".equals(parameter.getString("name", null)) && "header".equals(parameter.getString("in", null))),
+                    () -> route + " documents the Idempotency-Key header: " + parameters);
+        }
     }
 
     @Test

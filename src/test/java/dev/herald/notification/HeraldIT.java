@@ -384,6 +384,95 @@ class HeraldIT {
         return "{\"userId\":\"" + user + "\",\"notification\":{\"n\":" + n + "}}";
     }
 
+    // ---------------------------------------------------------------------------------------- retrying safely
+
+    @Test
+    void a_publish_retried_with_its_idempotency_key_gets_the_original_id_and_is_published_once() {
+        String user = TestTokens.freshUser();
+        String key = UUID.randomUUID().toString();
+        String body = "{\"title\":\"Order placed\",\"n\":1}";
+        Map<String, Double> before = metrics();
+        try (TestSocket socket = TestSocket.connect(userSocket(user, null))) {
+            Reply first = postWithKey("notify/" + user, TestTokens.publisher(), body, key);
+            assertEquals(202, first.status(), first::toString);
+            assertTrue(first.header("Idempotent-Replayed").isEmpty(), first::toString);
+            String id = first.json().getString("id");
+
+            Reply retry = postWithKey("notify/" + user, TestTokens.publisher(), body, key);
+            assertEquals(202, retry.status(), retry::toString);
+            assertEquals("true", retry.header("Idempotent-Replayed").orElse(null), retry::toString);
+            assertEquals(first.json(), retry.json(), "the original answer, the original id");
+
+            Reply conflict = assertProblem(422, postWithKey("notify/" + user, TestTokens.publisher(), "{\"n\":2}", key),
+                    "the same key with another body");
+            assertTrue(conflict.json().getString("detail").contains("idempotency key"), conflict::toString);
+            Reply anotherPublisher = postWithKey("notify/" + user, TestTokens.token("billing", "publisher"), "{\"n\":3}", key);
+            assertEquals(202, anotherPublisher.status(), () -> "keys are per publisher: " + anotherPublisher);
+            assertTrue(anotherPublisher.header("Idempotent-Replayed").isEmpty(), anotherPublisher::toString);
+
+            assertEquals(id, JsonText.object(socket.next(FRAME)).getString("id"));
+            assertEquals(3, JsonText.object(socket.next(FRAME)).getInt("n"), "neither the replay nor the conflict was delivered");
+            assertEquals(List.of(1, 3), numbers(get("history/" + user)));
+            assertEquals(2, delta(before, metrics(), "herald_notifications_published_total{kind=\"user\"}"), "replays are not counted");
+        }
+        Reply broadcast = postWithKey("notify", TestTokens.publisher(), "{\"all\":true}", key);
+        Reply broadcastAgain = postWithKey("notify", TestTokens.publisher(), "{\"all\":true}", key);
+        assertEquals(202, broadcast.status(), () -> "a key is per recipient: " + broadcast);
+        assertEquals(broadcast.json(), broadcastAgain.json(), broadcastAgain::toString);
+        assertEquals("true", broadcastAgain.header("Idempotent-Replayed").orElse(null), broadcastAgain::toString);
+
+        assertAll(Map.of("empty", List.of(""), "a space", List.of("a b"), "256 characters", List.of("k".repeat(256)),
+                        "two headers", List.of("k1", "k2"))
+                .entrySet().stream().map(bad -> (Executable) () -> assertProblem(400,
+                        postWithKey("notify/" + user, TestTokens.publisher(), "{}", bad.getValue().toArray(String[]::new)),
+                        "Idempotency-Key " + bad.getKey())));
+        assertEquals(List.of(1, 3), numbers(get("history/" + user)), "nothing with a bad key was stored");
+    }
+
+    @Test
+    void a_batch_retried_with_its_items_keys_is_answered_with_the_same_ids_and_a_conflicting_item_publishes_nothing() {
+        String alice = TestTokens.freshUser();
+        String bob = TestTokens.freshUser();
+        String body = "[" + String.join(",", keyedBatchItem(alice, 1, "a-1"), keyedBatchItem(bob, 2, "b-2"),
+                "{\"userId\":\"" + alice + "\",\"notification\":{},\"idempotencyKey\":\"has space\"}") + "]";
+
+        Reply first = post("notify-batch", body);
+        assertEquals(207, first.status(), first::toString);
+        assertTrue(first.json().getJsonArray("results").getJsonObject(2).getString("detail").startsWith("item 2: "), first::toString);
+        Reply retry = post("notify-batch", body);
+        assertEquals(207, retry.status(), retry::toString);
+        assertEquals("true", retry.header("Idempotent-Replayed").orElse(null), () -> "every accepted item replayed: " + retry);
+        JsonObject again = retry.json();
+        assertEquals(2, again.getInt("accepted"), retry::toString);
+        assertEquals(2, again.getInt("replayed"), retry::toString);
+        for (int i = 0; i < 2; i++) {
+            JsonObject original = first.json().getJsonArray("results").getJsonObject(i);
+            JsonObject replayed = again.getJsonArray("results").getJsonObject(i);
+            assertEquals(original.getString("id"), replayed.getString("id"), retry::toString);
+            assertFalse(original.containsKey("replayed"), first::toString);
+            assertTrue(replayed.getBoolean("replayed"), retry::toString);
+        }
+
+        Reply conflict = assertProblem(422, post("notify-batch", "[" + keyedBatchItem(bob, 3, "b-3") + ","
+                + keyedBatchItem(alice, 4, "a-1") + "]"), "item 1 reuses a-1 with another body");
+        assertTrue(conflict.json().getString("detail").startsWith("item 1: "), conflict::toString);
+        assertEquals(List.of(1), numbers(get("history/" + alice)));
+        assertEquals(List.of(2), numbers(get("history/" + bob)), "the conflicting batch's other item was not published");
+    }
+
+    private static String keyedBatchItem(String user, int n, String key) {
+        return "{\"userId\":\"" + user + "\",\"notification\":{\"n\":" + n + "},\"idempotencyKey\":\"" + key + "\"}";
+    }
+
+    private Reply postWithKey(String path, String token, String json, String... keys) {
+        String[] headers = new String[2 * keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            headers[2 * i] = "Idempotency-Key";
+            headers[2 * i + 1] = keys[i];
+        }
+        return Http.post(herald().http(path), token, json, headers);
+    }
+
     // ---------------------------------------------------------------------------------------- metrics
 
     @Test

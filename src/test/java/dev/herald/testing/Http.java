@@ -86,6 +86,17 @@ public final class Http {
         return send("POST", uri, token, "application/json", json);
     }
 
+    /** {@code POST} of a JSON body with more headers, given as name, value, name, value…; a name may repeat. */
+    public static Reply post(URI uri, String token, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request.build());
+    }
+
     public static Reply delete(URI uri, String token) {
         return send("DELETE", uri, token, null, null);
     }

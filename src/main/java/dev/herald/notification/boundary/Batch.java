@@ -1,6 +1,7 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker.Publication;
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.JsonText;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
@@ -12,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The body of {@code POST /notify-batch}: a JSON array of {@code {"userId": "42", "notification": {…}}}.
+ * The body of {@code POST /notify-batch}: a JSON array of {@code {"userId": "42", "notification": {…}}}, each with an
+ * optional {@code "idempotencyKey"}.
  * Each item is checked on its own, so one bad item is reported with its index instead of failing the rest; each
  * notification is published as the text posted for it (never re-serialised), like a single publish.
  */
@@ -34,9 +36,10 @@ final class Batch {
     /**
      * Splits the body into items; a body that is not UTF-8 {@value SHAPE}, at most {@code maxItems} of them and
      * nested at most {@link JsonText#MAX_DEPTH} deep within each notification, is refused whole (400, or 413 for
-     * too many items). {@code maxItemsSetting} names the setting that limits them, for the error.
+     * too many items). {@code maxItemsSetting} names the setting that limits them, for the error; {@code caller} is
+     * whose idempotency keys the items' are.
      */
-    static List<Item> parse(byte[] body, int maxItems, String maxItemsSetting, int maxPayloadBytes) {
+    static List<Item> parse(byte[] body, int maxItems, String maxItemsSetting, int maxPayloadBytes, String caller) {
         String text = JsonText.strip(JsonText.utf8(body));
         if (!text.startsWith("[")) {
             throw new BadInputException("the body must be " + SHAPE);
@@ -52,12 +55,12 @@ final class Batch {
         }
         List<Item> items = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
-            items.add(item(i, values.get(i).text(), maxPayloadBytes));
+            items.add(item(i, values.get(i).text(), maxPayloadBytes, caller));
         }
         return items;
     }
 
-    private static Item item(int index, String value, int maxPayloadBytes) {
+    private static Item item(int index, String value, int maxPayloadBytes, String caller) {
         if (!value.startsWith("{")) {
             return Item.refused(index, 400, "must be an object {\"userId\": …, \"notification\": {…}}");
         }
@@ -76,12 +79,17 @@ final class Batch {
         if (notification == null || !notification.startsWith("{")) {
             return Item.refused(index, 400, "\"notification\" must be a JSON object");
         }
+        String key = fields.get("idempotencyKey");
+        if (key != null && !key.startsWith("\"")) {
+            return Item.refused(index, 400, "\"idempotencyKey\" must be a string");
+        }
         try {
             Stream stream = Stream.user(JsonText.string(userId));
             if (utf8Length(notification, maxPayloadBytes) > maxPayloadBytes) {
                 return Item.refused(index, 413, "the notification is larger than " + maxPayloadBytes + " bytes (herald.max-payload-bytes)");
             }
-            return new Item(new Publication(stream, Payload.parse(notification)), 202, null);
+            IdempotencyKey idempotencyKey = key == null ? null : new IdempotencyKey(caller, JsonText.string(key));
+            return new Item(new Publication(stream, Payload.parse(notification), idempotencyKey), 202, null);
         } catch (BadInputException e) {
             return Item.refused(index, 400, e.getMessage());
         }

@@ -17,7 +17,7 @@ public class OpenApiErrors implements OASFilter {
 
     private static final List<String> READ = List.of("400 BadRequest", "401 Unauthorized", "403 Forbidden", "503 BrokerUnavailable");
     private static final List<String> PUBLISH = List.of("400 BadRequest", "401 Unauthorized", "403 Forbidden", "413 PayloadTooLarge",
-            "415 UnsupportedMediaType", "429 TooManyRequests", "503 BrokerUnavailable", "504 PublishUnconfirmed");
+            "415 UnsupportedMediaType", "422 IdempotencyConflict", "429 TooManyRequests", "503 BrokerUnavailable", "504 PublishUnconfirmed");
 
     @Override
     public void filterOpenAPI(OpenAPI openAPI) {

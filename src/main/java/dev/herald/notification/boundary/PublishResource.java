@@ -1,15 +1,18 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
+import dev.herald.notification.control.IdempotencyConflictException;
 import dev.herald.notification.control.Publishing;
-import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Stream;
+import dev.herald.problem.entity.BadInputException;
 import dev.herald.security.boundary.Guard;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -19,9 +22,9 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Objects;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -37,15 +40,22 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Produces(MediaType.APPLICATION_JSON)
 public class PublishResource {
 
-    /** The answer to a batch (schema "BatchAccepted"). */
-    public record BatchAccepted(int accepted, int rejected, List<ItemResult> results) {
+    /** The answer to a batch (schema "BatchAccepted"): {@code accepted} counts the replayed items too. */
+    public record BatchAccepted(int accepted, int rejected, int replayed, List<ItemResult> results) {
     }
 
-    /** One item's result (schema "BatchItemResult"). */
-    public record ItemResult(int status, String id, String detail) {
+    /** One item's result (schema "BatchItemResult"); {@code replayed} is true or left out. */
+    public record ItemResult(int status, String id, Boolean replayed, String detail) {
     }
 
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String REPLAYED = "Idempotent-Replayed";
+
+    private static final String EXAMPLE_KEY = "order-12345-placed";
     private static final String USER_ID = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
+    private static final String KEY = "Optional. A retry with the same key and the same body within herald.publish.idempotency-ttl "
+            + "(default 24 h) is answered with the original id and Idempotent-Replayed: true, and not published again; the "
+            + "same key with another body is 422. Scoped to the caller and the recipient. 1 to 255 visible ASCII characters.";
 
     @Inject
     Publishing publishing;
@@ -72,10 +82,12 @@ public class PublishResource {
             description = "Stores the object in the broadcast history and sends it to every client on /ws/notifications.")
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
-    public Response broadcast(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
+    public Response broadcast(@HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
+                              @Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
         Caller caller = guard.publisher(headers);
-        Notification sent = publishing.publish(caller, Stream.BROADCAST, RequestBodies.payload(body, headers, maxPayloadBytes));
-        return accepted("Notification queued", sent);
+        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
+        return accepted("Notification queued", publishing.publish(caller,
+                new Broker.Publication(Stream.BROADCAST, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
     }
 
     @POST
@@ -87,12 +99,14 @@ public class PublishResource {
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
+                               @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
         Caller caller = guard.publisher(headers);
+        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
         Stream stream = userStream(userId);
-        Notification sent = publishing.publish(caller, stream, RequestBodies.payload(body, headers, maxPayloadBytes));
-        return accepted("Notification sent to user " + userId, sent);
+        return accepted("Notification sent to user " + userId, publishing.publish(caller,
+                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
     }
 
     @POST
@@ -102,31 +116,71 @@ public class PublishResource {
             description = "Each item is stored in its user's history and sent to that user's sessions, with its own id, "
                     + "in the order posted; the valid items are published as one step in the broker. Invalid items are "
                     + "refused one by one (their index in the detail) without affecting the others. Each item takes one "
-                    + "permit of the caller's rate limit.")
+                    + "permit of the caller's rate limit. An item's optional idempotencyKey works as the Idempotency-Key "
+                    + "header of a single publish: a replayed item is answered with its original id and \"replayed\": true "
+                    + "and takes no permit; one item whose key was used for another notification makes the whole batch "
+                    + "422, nothing published.")
     @RequestBody(ref = "Batch")
     @APIResponse(responseCode = "202", ref = "BatchAccepted")
     @APIResponse(responseCode = "207", ref = "BatchPartlyAccepted")
     public Response batch(@Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
         Caller caller = guard.publisher(headers);
         List<Batch.Item> items = Batch.parse(RequestBodies.read(body, headers, batchMaxBytes, "herald.batch.max-bytes"),
-                publishing.maxBatchItems(batchMaxItems), publishing.maxBatchItemsSetting(batchMaxItems), maxPayloadBytes);
-        List<Broker.Publication> valid = items.stream().map(Batch.Item::publication).filter(Objects::nonNull).toList();
-        Iterator<Notification> published = publishing.publish(caller, valid).iterator();
-        List<ItemResult> results = items.stream()
-                .map(item -> new ItemResult(item.status(),
-                        item.publication() == null ? null : published.next().id().toString(), item.detail()))
-                .toList();
+                publishing.maxBatchItems(batchMaxItems), publishing.maxBatchItemsSetting(batchMaxItems), maxPayloadBytes,
+                caller.userId());
+        List<Broker.Publication> valid = new ArrayList<>(items.size());
+        List<Integer> positions = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i).publication() != null) {
+                valid.add(items.get(i).publication());
+                positions.add(i);
+            }
+        }
+        List<Broker.Published> published;
+        try {
+            published = publishing.publish(caller, valid);
+        } catch (IdempotencyConflictException conflict) {
+            throw conflict.in("item " + positions.get(conflict.index()));
+        }
+        Iterator<Broker.Published> each = published.iterator();
+        List<ItemResult> results = items.stream().map(item -> {
+            if (item.publication() == null) {
+                return new ItemResult(item.status(), null, null, item.detail());
+            }
+            Broker.Published outcome = each.next();
+            return new ItemResult(item.status(), outcome.notification().id().toString(), outcome.replayed() ? true : null, null);
+        }).toList();
         int rejected = items.size() - valid.size();
-        return Response.status(rejected == 0 ? 202 : 207).entity(new BatchAccepted(valid.size(), rejected, results)).build();
+        int replayed = (int) published.stream().filter(Broker.Published::replayed).count();
+        Response.ResponseBuilder answer = Response.status(rejected == 0 ? 202 : 207)
+                .entity(new BatchAccepted(valid.size(), rejected, replayed, results));
+        return (replayed > 0 && replayed == valid.size() ? answer.header(REPLAYED, "true") : answer).build();
     }
 
     /**
      * The 202 answer to a publish (schema "Accepted"), written out here rather than by JSON-B (the one answer on
      * the hot path): the detail holds only a user id (no character that needs escaping in JSON), the id is digits
-     * and a dash.
+     * and a dash. A replay is answered the same, with the original id, and says so in a header.
      */
-    private static Response accepted(String detail, Notification sent) {
-        return Response.accepted("{\"detail\":\"" + detail + "\",\"id\":\"" + sent.id() + "\"}").build();
+    private static Response accepted(String detail, Broker.Published sent) {
+        Response.ResponseBuilder answer = Response.accepted("{\"detail\":\"" + detail + "\",\"id\":\"" + sent.notification().id() + "\"}");
+        return (sent.replayed() ? answer.header(REPLAYED, "true") : answer).build();
+    }
+
+    /** The request's Idempotency-Key for this caller, or null without one; more than one such header is refused. */
+    private static IdempotencyKey idempotencyKey(Caller caller, String value, HttpHeaders headers) {
+        if (value == null) {
+            return null;
+        }
+        List<String> all = headers.getRequestHeader(IDEMPOTENCY_KEY);
+        if (all != null && all.size() > 1) {
+            throw new BadInputException("send one " + IDEMPOTENCY_KEY + " header, not " + all.size());
+        }
+        try {
+            return new IdempotencyKey(caller.userId(), value);
+        } catch (BadInputException e) {
+            throw new BadInputException("the " + IDEMPOTENCY_KEY + " header is malformed: " + e.getMessage());
+        }
     }
 
     static Stream userStream(String userId) {

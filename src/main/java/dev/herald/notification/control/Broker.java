@@ -1,9 +1,15 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -13,8 +19,42 @@ import java.util.List;
  */
 public interface Broker extends AutoCloseable {
 
-    /** One notification to publish: where to, and what. */
-    record Publication(Stream stream, Payload payload) {
+    /** How long an idempotency key is remembered unless configured ({@code herald.publish.idempotency-ttl}). */
+    Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
+
+    /**
+     * One notification to publish: where to, and what; with an idempotency key, at most once per
+     * {@code herald.publish.idempotency-ttl} for that key, caller and stream.
+     *
+     * @param idempotencyKey null for none
+     */
+    record Publication(Stream stream, Payload payload, IdempotencyKey idempotencyKey) {
+
+        public Publication(Stream stream, Payload payload) {
+            this(stream, payload, null);
+        }
+
+        /**
+         * What a repeat of the key must match to be a replay rather than a conflict: SHA-256 (hex) of the stream's
+         * name and the payload, so an engine records 64 characters per key instead of the notification.
+         */
+        public String fingerprint() {
+            try {
+                MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+                sha256.update(stream.name().getBytes(StandardCharsets.UTF_8));
+                sha256.update((byte) '\n'); // never in a stream name
+                return HexFormat.of().formatHex(sha256.digest(payload.json().getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * One publication's outcome: the notification stored for it, and whether it was stored by an earlier call with
+     * the same idempotency key (a replay: the original id, nothing published now).
+     */
+    record Published(Notification notification, boolean replayed) {
     }
 
     /**
@@ -29,15 +69,21 @@ public interface Broker extends AutoCloseable {
      * and publishes each under a new id, in the given order, as one step: all of them or (on an exception) none.
      * Returns only once they are stored, in the same order. The Redis engine keeps the bucket in Redis and takes
      * the permits in the same script as the publish (one round trip), so the limit holds across all nodes.
+     * <p>
+     * A publication whose idempotency key (for its caller and stream) was recorded within the ttl with the same
+     * {@linkplain Publication#fingerprint() fingerprint} is a replay: it takes no permit, is not published again and
+     * is answered with the recorded id; a later publication of the same call with the same key is a replay of the
+     * earlier one. The key is checked and recorded in the same step as the publish.
      *
      * @param limit the caller's limit, or null for none (the node's own publishes)
      * @throws RateLimitedException when the bucket has too few permits: nothing was taken or published
+     * @throws IdempotencyConflictException when a key was recorded with another fingerprint: nothing was published
      */
-    List<Notification> publish(RateLimit limit, List<Publication> publications);
+    List<Published> publish(RateLimit limit, List<Publication> publications);
 
     /** Stores and publishes them with no rate limit. */
     default List<Notification> publish(List<Publication> publications) {
-        return publish(null, publications);
+        return publish(null, publications).stream().map(Published::notification).toList();
     }
 
     /** Stores and publishes one notification under a new id, with no rate limit. */

@@ -59,6 +59,10 @@ public class BrokerProducer {
     int probeMisses;
 
     @Inject
+    @ConfigProperty(name = "herald.publish.idempotency-ttl")
+    Duration idempotencyTtl;
+
+    @Inject
     HeraldThreads threads;
 
     @Inject
@@ -70,18 +74,21 @@ public class BrokerProducer {
         if (historySize < 1) {
             throw new IllegalStateException("herald.history.size must be at least 1, not " + historySize);
         }
+        if (idempotencyTtl.toMillis() < 1) {
+            throw new IllegalStateException("herald.publish.idempotency-ttl must be at least 1 ms, not " + idempotencyTtl);
+        }
         return switch (engine.strip().toLowerCase(Locale.ROOT)) {
             case "memory" -> {
                 LOG.log(Level.INFO, "Broker: memory (single node; history is lost on restart)");
-                yield new MemoryBroker(historySize);
+                yield new MemoryBroker(historySize, idempotencyTtl, System::nanoTime);
             }
             case "redis" -> {
                 RedisUri uri = parse("herald.redis.uri", redisUri);
                 RedisUri subscriber = subscriberUri.map(text -> parse("herald.redis.subscriber-uri", text)).orElse(uri);
                 LOG.log(Level.INFO, "Broker: {0}", uri.describe());
                 yield new RedisBroker(new RedisClients(uri, subscriber, tls()), historySize,
-                        new ReplicaWait(waitReplicas, waitTimeout), new Canary.Settings(probeInterval, probeMisses), telemetry,
-                        threads.longRunning());
+                        new ReplicaWait(waitReplicas, waitTimeout), idempotencyTtl, new Canary.Settings(probeInterval, probeMisses),
+                        telemetry, threads.longRunning());
             }
             default -> throw new IllegalStateException("herald.broker must be memory or redis, not '" + engine + "'");
         };

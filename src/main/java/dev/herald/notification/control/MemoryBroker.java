@@ -1,5 +1,6 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
@@ -7,20 +8,43 @@ import dev.herald.notification.entity.Stream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.LongSupplier;
 
 /** The zero-setup engine: one node, history in this JVM (gone on restart), ids assigned as Redis does. */
 final class MemoryBroker implements Broker {
 
     private final int historySize;
+    private final Duration idempotencyTtl;
+    private final LongSupplier nanoClock;
     private final ConcurrentMap<Stream, Log> logs = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    /** Recorded idempotency keys, oldest first: with one ttl for all, insertion order is expiry order. Its own lock. */
+    private final Map<Scope, Recorded> recorded = new LinkedHashMap<>();
     private volatile Listener listener;
 
     MemoryBroker(int historySize) {
+        this(historySize, DEFAULT_IDEMPOTENCY_TTL, System::nanoTime);
+    }
+
+    /** @param nanoClock tells the idempotency keys' age: {@code System::nanoTime}, or a test's clock */
+    MemoryBroker(int historySize, Duration idempotencyTtl, LongSupplier nanoClock) {
         this.historySize = historySize;
+        this.idempotencyTtl = idempotencyTtl;
+        this.nanoClock = nanoClock;
+    }
+
+    private record Scope(Stream stream, IdempotencyKey key) {
+    }
+
+    private record Recorded(String fingerprint, NotificationId id, long expiresAtNanos) {
     }
 
     private static final class Log {
@@ -30,23 +54,79 @@ final class MemoryBroker implements Broker {
     }
 
     @Override
-    public List<Notification> publish(RateLimit limit, List<Publication> publications) {
-        if (limit != null) {
+    public List<Published> publish(RateLimit limit, List<Publication> publications) {
+        if (publications.stream().allMatch(publication -> publication.idempotencyKey() == null)) {
+            takePermits(limit, publications.size());
+            return publications.stream().map(publication -> new Published(append(publication.stream(), publication.payload()), false)).toList();
+        }
+        // checking, publishing and recording the keys is one step, as in the Redis engine's script
+        synchronized (recorded) {
+            long now = nanoClock.getAsLong();
+            forgetExpired(now);
+            int count = publications.size();
+            Published[] answers = new Published[count];
+            String[] fingerprints = new String[count];
+            int[] sameAs = new int[count];
+            Arrays.fill(sameAs, -1);
+            Map<Scope, Integer> firstInCall = new HashMap<>();
+            int fresh = count;
+            for (int i = 0; i < count; i++) {
+                Publication publication = publications.get(i);
+                if (publication.idempotencyKey() == null) {
+                    continue;
+                }
+                Scope scope = new Scope(publication.stream(), publication.idempotencyKey());
+                fingerprints[i] = publication.fingerprint();
+                Recorded seen = recorded.get(scope);
+                Integer earlier = firstInCall.putIfAbsent(scope, i);
+                String expected = seen != null ? seen.fingerprint() : earlier != null ? fingerprints[earlier] : null;
+                if (expected != null && !expected.equals(fingerprints[i])) {
+                    throw new IdempotencyConflictException(i, idempotencyTtl);
+                }
+                if (seen != null) {
+                    answers[i] = new Published(Notification.of(publication.stream(), seen.id(), publication.payload().json()), true);
+                    fresh--;
+                } else if (earlier != null) {
+                    sameAs[i] = earlier;
+                    fresh--;
+                }
+            }
+            takePermits(limit, fresh);
+            for (int i = 0; i < count; i++) {
+                Publication publication = publications.get(i);
+                if (sameAs[i] >= 0) {
+                    answers[i] = new Published(answers[sameAs[i]].notification(), true);
+                } else if (answers[i] == null) {
+                    Notification notification = append(publication.stream(), publication.payload());
+                    answers[i] = new Published(notification, false);
+                    if (fingerprints[i] != null) {
+                        recorded.put(new Scope(publication.stream(), publication.idempotencyKey()),
+                                new Recorded(fingerprints[i], notification.id(), now + idempotencyTtl.toNanos()));
+                    }
+                }
+            }
+            return List.of(answers);
+        }
+    }
+
+    private void takePermits(RateLimit limit, int permits) {
+        if (limit != null && permits > 0) {
             Duration wait = buckets.computeIfAbsent(limit.caller(), c -> new TokenBucket(limit.burst()))
-                    .take(publications.size(), limit.perSecond(), limit.burst(), System.nanoTime());
+                    .take(permits, limit.perSecond(), limit.burst(), System.nanoTime());
             if (!wait.isZero()) {
                 throw new RateLimitedException(limit, wait);
             }
         }
-        List<Notification> published = new ArrayList<>(publications.size());
-        for (Publication publication : publications) {
-            published.add(publish(publication.stream(), publication.payload()));
-        }
-        return published;
     }
 
-    @Override
-    public Notification publish(Stream stream, Payload payload) {
+    private void forgetExpired(long nowNanos) {
+        Iterator<Recorded> oldestFirst = recorded.values().iterator();
+        while (oldestFirst.hasNext() && oldestFirst.next().expiresAtNanos() - nowNanos <= 0) {
+            oldestFirst.remove();
+        }
+    }
+
+    private Notification append(Stream stream, Payload payload) {
         Log log = logs.computeIfAbsent(stream, s -> new Log());
         // Delivering under the lock keeps live order equal to id order, as Redis pub/sub does.
         synchronized (log) {

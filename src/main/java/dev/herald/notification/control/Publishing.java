@@ -1,8 +1,6 @@
 package dev.herald.notification.control;
 
 import dev.herald.notification.entity.Notification;
-import dev.herald.notification.entity.Payload;
-import dev.herald.notification.entity.Stream;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,24 +29,29 @@ public class Publishing {
     @ConfigProperty(name = "herald.publish.burst")
     int burst;
 
-    public Notification publish(Caller caller, Stream stream, Payload payload) {
-        return publish(caller, List.of(new Broker.Publication(stream, payload))).get(0);
+    public Broker.Published publish(Caller caller, Broker.Publication publication) {
+        return publish(caller, List.of(publication)).get(0);
     }
 
     /**
-     * Publishes all of them as one step, taking one permit each; throws {@link RateLimitedException} when the
-     * caller has not that many left, and {@link BrokerUnavailableException} when the broker failed.
+     * Publishes all of them as one step, taking one permit for each that is not a replay of its idempotency key; throws
+     * {@link RateLimitedException} when the caller has not that many left, {@link IdempotencyConflictException} when a
+     * key was used for another notification, and {@link BrokerUnavailableException} when the broker failed. Replays
+     * are not reported to telemetry.
      */
-    public List<Notification> publish(Caller caller, List<Broker.Publication> publications) {
+    public List<Broker.Published> publish(Caller caller, List<Broker.Publication> publications) {
         if (publications.isEmpty()) {
             return List.of();
         }
         long start = System.nanoTime();
         Broker.RateLimit limit = rateLimit > 0 ? new Broker.RateLimit(caller.userId(), rateLimit, burst) : null;
-        List<Notification> sent = broker.publish(limit, publications);
+        List<Broker.Published> sent = broker.publish(limit, publications);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        long broadcasts = sent.stream().filter(notification -> notification.stream().isBroadcast()).count();
-        telemetry.published(sent.size() - broadcasts, broadcasts, took);
+        List<Notification> fresh = sent.stream().filter(published -> !published.replayed()).map(Broker.Published::notification).toList();
+        if (!fresh.isEmpty()) { // a call of replays only published nothing: neither counted nor timed
+            long broadcasts = fresh.stream().filter(notification -> notification.stream().isBroadcast()).count();
+            telemetry.published(fresh.size() - broadcasts, broadcasts, took);
+        }
         return sent;
     }
 

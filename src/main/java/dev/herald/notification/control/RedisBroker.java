@@ -60,27 +60,72 @@ final class RedisBroker implements Broker {
             """;
 
     /**
-     * Takes the caller's permits, then appends, trims and publishes a list of notifications as one step:
-     * {@code <id> <payload>} on each one's channel, the ids returned in order. ARGV[1] is the history size,
-     * ARGV[2] and ARGV[3] the rate limit's refill per second and burst (0: no limit, and then no bucket key).
-     * With a limit, KEYS[1] is the caller's token bucket and the reply is {@code {<ms to wait>}} when it holds
-     * too few permits, nothing published. The streams are the remaining KEYS, each one's payload the ARGV after
-     * the three settings. Trimming with XDEL rather than XADD MAXLEN because only XDEL records
-     * {@code max-deleted-entry-id}, which is how a resume point that history no longer covers is recognised.
-     * The publish command ({@code PUBLISH} or {@code SPUBLISH}) is filled in per mode.
+     * Checks the idempotency keys, takes the caller's permits, then appends, trims and publishes a list of notifications
+     * as one step: {@code <id> <payload>} on each one's channel.
+     * <p>
+     * ARGV: [1] the history size, [2] and [3] the rate limit's refill per second and burst (0: no limit, and then no
+     * bucket key), [4] the idempotency ttl in ms; then two per publication i (from 1): ARGV[3 + 2i] its payload,
+     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key.
+     * KEYS: with a limit, first the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock); then
+     * each publication's stream, in order; then the idempotency key ({@link RedisKeys#idempotency}) of each publication
+     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl.
+     * <p>
+     * The keys are read first. One recorded with another fingerprint, or repeated within the call with another, makes
+     * the reply {@code {'conflict', i}} (the publication's 1-based position), nothing published or taken. One recorded
+     * with the same fingerprint is a replay, answered with the recorded id; a repeat within the call, with the first
+     * one's id. Replays take no permit: too few for the rest is {@code {'limited', <ms to wait>}}, nothing published.
+     * Otherwise the reply is {@code {'published', {ids}, {replayed}}}, one id and one 1-or-0 per publication, in order.
+     * On Cluster every key of one call is in one hash slot: the script runs once per slot of a batch, without a limit
+     * (the bucket has a slot of its own: {@link #TAKE_PERMITS}). The publish command ({@code PUBLISH} or
+     * {@code SPUBLISH}) is filled in per mode. Trimming with XDEL rather than XADD MAXLEN because only XDEL records {@code max-deleted-entry-id},
+     * which is how a resume point that history no longer covers is recognised.
      */
     private static final String PUBLISH_TEMPLATE = TAKE_FUNCTION + """
-            local size, rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            local size, rate, burst, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
             local first = 1
-            if rate > 0 then
-              first = 2
-              local wait = take(KEYS[1], #KEYS - 1, rate, burst)
-              if wait then return {wait} end
+            if rate > 0 then first = 2 end
+            local count = (#ARGV - 4) / 2
+            local keyOf, recorded, sameAs, firstInCall = {}, {}, {}, {}
+            local fresh, k = count, first + count
+            for i = 1, count do
+              local fingerprint = ARGV[4 + 2 * i]
+              if fingerprint ~= '' then
+                local key = KEYS[k]
+                k = k + 1
+                keyOf[i] = key
+                local seen = redis.call('HMGET', key, 'f', 'i')
+                local earlier = firstInCall[key]
+                local expected = seen[1] or (earlier and ARGV[4 + 2 * earlier])
+                if expected and expected ~= fingerprint then return {'conflict', i} end
+                if seen[1] then
+                  recorded[i] = seen[2]
+                  fresh = fresh - 1
+                elseif earlier then
+                  sameAs[i] = earlier
+                  fresh = fresh - 1
+                end
+                if not earlier then firstInCall[key] = i end
+              end
             end
-            local ids, streams = {}, {}
-            for i = first, #KEYS do
-              ids[#ids + 1] = redis.call('XADD', KEYS[i], '*', 'p', ARGV[i - first + 4])
-              streams[KEYS[i]] = true
+            if rate > 0 and fresh > 0 then
+              local wait = take(KEYS[1], fresh, rate, burst)
+              if wait then return {'limited', wait} end
+            end
+            local ids, replayed, streams = {}, {}, {}
+            for i = 1, count do
+              if recorded[i] then
+                ids[i], replayed[i] = recorded[i], 1
+              elseif sameAs[i] then
+                ids[i], replayed[i] = ids[sameAs[i]], 1
+              else
+                local stream = KEYS[first + i - 1]
+                ids[i], replayed[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i]), 0
+                streams[stream] = true
+                if keyOf[i] then
+                  redis.call('HSET', keyOf[i], 'f', ARGV[4 + 2 * i], 'i', ids[i])
+                  redis.call('PEXPIRE', keyOf[i], ttl)
+                end
+              end
             end
             for key in pairs(streams) do
               local excess = redis.call('XLEN', key) - size
@@ -90,10 +135,12 @@ final class RedisBroker implements Broker {
                 end
               end
             end
-            for i = first, #KEYS do
-              redis.call('%s', '%s' .. string.sub(KEYS[i], %d), ids[i - first + 1] .. ' ' .. ARGV[i - first + 4])
+            for i = 1, count do
+              if replayed[i] == 0 then
+                redis.call('%s', '%s' .. string.sub(KEYS[first + i - 1], %d), ids[i] .. ' ' .. ARGV[3 + 2 * i])
+              end
             end
-            return ids""";
+            return {'published', ids, replayed}""";
 
     /** One Redis or Sentinel: every node's pattern subscription hears {@code PUBLISH}. */
     private static final Script PUBLISH = publishScript("PUBLISH");
@@ -145,6 +192,7 @@ final class RedisBroker implements Broker {
 
     private final int historySize;
     private final ReplicaWait replicaWait;
+    private final Duration idempotencyTtl;
     private final RedisClients clients;
     private final UnifiedJedis commands;
     private final LiveFeed feed;
@@ -158,17 +206,20 @@ final class RedisBroker implements Broker {
 
     /** @param replicaWait how many replicas must confirm each publish before it counts as stored */
     RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Executor longRunning) {
-        this(clients, historySize, replicaWait, Canary.Settings.DEFAULT, new Telemetry.None(), longRunning);
+        this(clients, historySize, replicaWait, Broker.DEFAULT_IDEMPOTENCY_TTL, Canary.Settings.DEFAULT, new Telemetry.None(),
+                longRunning);
     }
 
     /**
-     * @param probes    how often the canary probes live delivery, and how many misses in a row trip it
-     * @param telemetry counts the canary's misses
+     * @param idempotencyTtl how long a publisher's idempotency key is remembered
+     * @param probes         how often the canary probes live delivery, and how many misses in a row trip it
+     * @param telemetry      counts the canary's misses
      */
-    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Canary.Settings probes, Telemetry telemetry,
-            Executor longRunning) {
+    RedisBroker(RedisClients clients, int historySize, ReplicaWait replicaWait, Duration idempotencyTtl, Canary.Settings probes,
+            Telemetry telemetry, Executor longRunning) {
         this.historySize = historySize;
         this.replicaWait = replicaWait;
+        this.idempotencyTtl = idempotencyTtl;
         this.clients = clients;
         this.commands = clients.commands();
         this.longRunning = longRunning;
@@ -188,7 +239,7 @@ final class RedisBroker implements Broker {
     }
 
     @Override
-    public List<Notification> publish(RateLimit limit, List<Publication> publications) {
+    public List<Published> publish(RateLimit limit, List<Publication> publications) {
         if (!clients.isCluster()) {
             return publishInOneScript(limit, publications, PUBLISH);
         }
@@ -199,15 +250,19 @@ final class RedisBroker implements Broker {
         for (int i = 0; i < publications.size(); i++) {
             bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(RedisKeys.stream(publications.get(i).stream())), slot -> new ArrayList<>()).add(i);
         }
-        Notification[] published = new Notification[publications.size()];
+        if (bySlot.size() > 1) {
+            refuseConflicts(publications);
+        }
+        Published[] published = new Published[publications.size()];
         boolean stored = false;
         for (List<Integer> indexes : bySlot.values()) {
-            List<Notification> sent;
+            List<Published> sent;
             try {
                 sent = publishInOneScript(null, indexes.stream().map(publications::get).toList(), SPUBLISH);
-            } catch (BrokerUnavailableException e) {
+            } catch (BrokerUnavailableException | IdempotencyConflictException e) {
                 if (!stored) {
-                    throw e;
+                    throw e instanceof IdempotencyConflictException conflict
+                            ? new IdempotencyConflictException(indexes.get(conflict.index()), idempotencyTtl) : e;
                 }
                 throw new PublishOutcomeUnknownException("part of the batch was stored, the rest not: " + e.getMessage(), e);
             }
@@ -219,6 +274,28 @@ final class RedisBroker implements Broker {
         return List.of(published);
     }
 
+    /**
+     * Cluster, a batch over several slots: an idempotency key already recorded with another fingerprint is refused
+     * before any slot's part is published, so a 422 still means nothing was published. (Each slot's script checks its
+     * keys again; a conflict that appears in between is answered as a partly stored batch.)
+     */
+    private void refuseConflicts(List<Publication> publications) {
+        for (int i = 0; i < publications.size(); i++) {
+            Publication publication = publications.get(i);
+            if (publication.idempotencyKey() != null) {
+                String recorded;
+                try {
+                    recorded = commands.hget(RedisKeys.idempotency(publication.stream(), publication.idempotencyKey()), "f");
+                } catch (JedisException e) {
+                    throw unavailable(e);
+                }
+                if (recorded != null && !recorded.equals(publication.fingerprint())) {
+                    throw new IdempotencyConflictException(i, idempotencyTtl);
+                }
+            }
+        }
+    }
+
     /** Cluster: the caller's permits for the whole call, before any of it is published (its bucket is on its own slot). */
     private void takePermits(RateLimit limit, int permits) {
         List<?> reply = (List<?>) call(TAKE_PERMITS, List.of(RedisKeys.rate(limit.caller())),
@@ -228,10 +305,28 @@ final class RedisBroker implements Broker {
         }
     }
 
-    /** One run of {@code script} for publications whose streams all share one slot (any, off Cluster). */
-    private List<Notification> publishInOneScript(RateLimit limit, List<Publication> publications, Script script) {
-        List<String> keys = new ArrayList<>(publications.size() + 1);
-        List<String> args = new ArrayList<>(publications.size() + 3);
+    /** One run of {@code script} for publications whose keys all share one slot (any, off Cluster). */
+    private List<Published> publishInOneScript(RateLimit limit, List<Publication> publications, Script script) {
+        List<?> reply = publishOnce(limit, script, publishCall(limit, publications));
+        List<?> ids = (List<?>) reply.get(1);
+        List<?> replayed = (List<?>) reply.get(2);
+        List<Published> published = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            Publication publication = publications.get(i);
+            Notification notification = Notification.of(publication.stream(), NotificationId.parse((String) ids.get(i)),
+                    publication.payload().json());
+            published.add(new Published(notification, ((Long) replayed.get(i)) == 1));
+        }
+        return published;
+    }
+
+    /** The publish script's KEYS and ARGV (layout: {@link #PUBLISH_TEMPLATE}). */
+    private record ScriptCall(List<String> keys, List<String> args) {
+    }
+
+    private ScriptCall publishCall(RateLimit limit, List<Publication> publications) {
+        List<String> keys = new ArrayList<>(2 * publications.size() + 1);
+        List<String> args = new ArrayList<>(2 * publications.size() + 4);
         args.add(String.valueOf(historySize));
         if (limit == null) {
             args.addAll(List.of("0", "0"));
@@ -239,17 +334,18 @@ final class RedisBroker implements Broker {
             keys.add(RedisKeys.rate(limit.caller()));
             args.addAll(List.of(String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
         }
+        args.add(String.valueOf(idempotencyTtl.toMillis()));
         for (Publication publication : publications) {
             keys.add(RedisKeys.stream(publication.stream()));
             args.add(publication.payload().json());
+            args.add(publication.idempotencyKey() == null ? "" : publication.fingerprint());
         }
-        List<?> ids = publishOnce(limit, script, keys, args);
-        List<Notification> published = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            Publication publication = publications.get(i);
-            published.add(Notification.of(publication.stream(), NotificationId.parse((String) ids.get(i)), publication.payload().json()));
+        for (Publication publication : publications) {
+            if (publication.idempotencyKey() != null) {
+                keys.add(RedisKeys.idempotency(publication.stream(), publication.idempotencyKey()));
+            }
         }
-        return published;
+        return new ScriptCall(keys, args);
     }
 
     /**
@@ -264,14 +360,18 @@ final class RedisBroker implements Broker {
      * on the same connection (it waits for that connection's writes); fewer confirmations in time are an unknown
      * outcome too: the primary holds the publish, a failover may lose it.
      */
-    private List<?> publishOnce(RateLimit limit, Script script, List<String> keys, List<String> args) {
+    private List<?> publishOnce(RateLimit limit, Script script, ScriptCall call) {
         HostAndPort askedTo = null;
         for (int attempt = 1; ; attempt++) {
-            Connection connection = connectionFor(keys.get(keys.size() - 1), askedTo);
+            Connection connection = connectionFor(call.keys().get(call.keys().size() - 1), askedTo);
             try (connection) {
-                List<?> reply = (List<?>) evaluate(connection, script, keys, args, askedTo != null);
-                if (!reply.isEmpty() && reply.get(0) instanceof Long waitMillis) {
-                    throw new RateLimitedException(limit, Duration.ofMillis(waitMillis)); // nothing published: nothing to WAIT for
+                List<?> reply = (List<?>) evaluate(connection, script, call.keys(), call.args(), askedTo != null);
+                // refused: nothing published, nothing to WAIT for
+                if ("limited".equals(reply.get(0))) {
+                    throw new RateLimitedException(limit, Duration.ofMillis((Long) reply.get(1)));
+                }
+                if ("conflict".equals(reply.get(0))) {
+                    throw new IdempotencyConflictException(Math.toIntExact((Long) reply.get(1) - 1), idempotencyTtl);
                 }
                 if (replicaWait.isRequired()) {
                     long confirmed = connection.executeCommand(COMMANDS.waitReplicas(replicaWait.replicas(), replicaWait.timeout().toMillis()));

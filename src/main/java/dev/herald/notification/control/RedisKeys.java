@@ -1,12 +1,16 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Stream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Every Redis key and channel name Herald uses, in one place. Everything that belongs to one stream carries the
  * stream's name as its hash tag ({@code {user:42}}), so on Redis Cluster it all lives in one hash slot and one
  * script can touch it: the stream ({@code herald:stream:{user:42}}), its live channel ({@code herald:live:{user:42}},
- * a shard channel on Cluster) and whatever later features keep per stream. Standalone and Sentinel ignore the tags;
+ * a shard channel on Cluster), the publishers' idempotency keys for it ({@code herald:idem:{user:42}:<caller>:<key>}) and
+ * whatever later features keep per stream. Standalone and Sentinel ignore the tags;
  * the {@code herald:live:} prefix keeps one pattern subscription ({@code herald:live:*}) and one ACL channel rule
  * enough there. A caller's rate-limit bucket is tagged with the caller, so it has a slot of its own.
  */
@@ -17,6 +21,7 @@ final class RedisKeys {
     static final String RATE_PREFIX = "herald:rate:";
     private static final String PROBE_PREFIX = "probe:";
     private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
+    static final String IDEMPOTENCY_PREFIX = "herald:idem:";
 
     private RedisKeys() {
     }
@@ -46,6 +51,16 @@ final class RedisKeys {
 
     static String rate(String caller) {
         return RATE_PREFIX + tag(caller);
+    }
+
+    /**
+     * A publisher's idempotency key for one stream, in the stream's slot. The caller is URL-encoded, so it holds no
+     * {@code :} and the name is unambiguous: caller {@code a:b} with key {@code c} never meets caller {@code a} with
+     * key {@code b:c}.
+     */
+    static String idempotency(Stream stream, IdempotencyKey key) {
+        return IDEMPOTENCY_PREFIX + tag(stream.name()) + ":" + URLEncoder.encode(key.caller(), StandardCharsets.UTF_8)
+                + ":" + key.value();
     }
 
     /** The name inside a live channel's hash tag: {@code user:42} for {@code herald:live:{user:42}}, else null. */

@@ -13,7 +13,8 @@ public interface Telemetry {
 
     /**
      * Notifications were stored and published by one call to the broker (a publish, or a batch), which
-     * {@code took} this long: counted per notification, timed once per call.
+     * {@code took} this long: counted per notification, timed once per call. Replays of an idempotency key are not
+     * notifications published: a call that published only replays is not reported.
      */
     void published(long toUsers, long broadcasts, Duration took);
 

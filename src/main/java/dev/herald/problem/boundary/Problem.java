@@ -23,7 +23,11 @@ public record Problem(
     /** A problem titled with the status' standard reason phrase. */
     public static Problem of(int status, String detail, String instance) {
         Response.StatusType type = Response.Status.fromStatusCode(status);
-        String title = type != null ? type.getReasonPhrase() : status == 429 ? "Too Many Requests" : "Error";
+        String title = type != null ? type.getReasonPhrase() : switch (status) {
+            case 422 -> "Unprocessable Content"; // RFC 9110's name; not in Jakarta REST 3.1's Status
+            case 429 -> "Too Many Requests";
+            default -> "Error";
+        };
         return new Problem("about:blank", title, status, detail == null ? title : detail, instance);
     }
 

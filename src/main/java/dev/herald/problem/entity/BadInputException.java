@@ -14,7 +14,8 @@ public class BadInputException extends IllegalArgumentException {
         this(400, message);
     }
 
-    private BadInputException(int status, String message) {
+    /** @param status the 4xx that answers it, for refusals that are neither 400 nor 413 */
+    protected BadInputException(int status, String message) {
         super(message);
         this.status = status;
     }
@@ -24,7 +25,7 @@ public class BadInputException extends IllegalArgumentException {
         return new BadInputException(413, message);
     }
 
-    /** The HTTP status that answers it: 400, or 413 for a size limit. */
+    /** The HTTP status that answers it: 400, 413 for a size limit, or what a subclass says. */
     public int status() {
         return status;
     }

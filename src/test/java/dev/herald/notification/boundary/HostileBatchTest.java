@@ -20,13 +20,14 @@ class HostileBatchTest {
 
     private static final int MAX_ITEMS = 8;
     private static final int MAX_PAYLOAD = 65_536;
+    private static final String CALLER = "publisher";
 
     @Test
     void everyItemIsPublishedAsPostedOrRefusedWithItsIndex() {
         HostileJson.check("batch", 2000, HostileBatchTest::batch, body -> {
             List<Batch.Item> items;
             try {
-                items = Batch.parse(body, MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD);
+                items = Batch.parse(body, MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
             } catch (BadInputException refused) {
                 return "refused whole, " + refused.status();
             }
@@ -54,14 +55,14 @@ class HostileBatchTest {
     void numbersSurrogateEscapesAndNestedDuplicateKeysAreNotRewritten() {
         String notification = "{\"n\":-0,\"big\":1e400,\"c\":1.0E+2,\"s\":\"\\ud800\",\"o\":{\"a\":1,\"a\":2}}";
         List<Batch.Item> items = Batch.parse(HostileJson.utf8("[{\"userId\":\"v\",\"notification\":" + notification + "}]"),
-                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD);
+                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
         assertEquals(notification, items.get(0).publication().payload().json());
     }
 
     @Test
     void anItemThatNamesItsUserTwiceIsRefused() {
         List<Batch.Item> items = Batch.parse(HostileJson.utf8("[{\"userId\":\"a\",\"userId\":\"b\",\"notification\":{}}]"),
-                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD);
+                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
         assertEquals(400, items.get(0).status(), items.toString());
     }
 

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.notification.control.Broker.Publication;
+import dev.herald.notification.control.Broker.Published;
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
@@ -32,7 +35,14 @@ abstract class BrokerContract {
     final RecordingListener live = new RecordingListener();
     final Stream user = Stream.user("u-" + UUID.randomUUID());
 
-    abstract Broker createBroker(int historySize);
+    Broker createBroker(int historySize) {
+        return createBroker(historySize, Broker.DEFAULT_IDEMPOTENCY_TTL);
+    }
+
+    abstract Broker createBroker(int historySize, Duration idempotencyTtl);
+
+    /** Returns once {@code broker} (made with that ttl) no longer remembers the publication's idempotency key. */
+    abstract void outlive(Duration ttl, Broker broker, Publication recorded);
 
     @BeforeEach
     void startBroker() throws InterruptedException {
@@ -253,6 +263,120 @@ abstract class BrokerContract {
 
     private List<Broker.Publication> batchOf(int size) {
         return IntStream.range(0, size).mapToObj(i -> new Broker.Publication(user, Payload.parse("{\"n\":" + i + "}"))).toList();
+    }
+
+    // ---------------------------------------------------------------------------------------- idempotency keys
+
+    final String caller = "publisher-" + UUID.randomUUID();
+
+    Publication keyed(Stream stream, String key, String json) {
+        return new Publication(stream, Payload.parse(json), new IdempotencyKey(caller, key));
+    }
+
+    /** Publishes an unkeyed marker and asserts that it is the next live notification: nothing else came before it. */
+    void assertNextLiveIsANewMarker(String what) throws InterruptedException {
+        Notification marker = broker.publish(user, Payload.parse("{\"marker\":\"" + UUID.randomUUID() + "\"}"));
+        assertEquals(marker, live.next(), what);
+    }
+
+    @Test
+    void aRepeatedKeyWithTheSameBodyIsAnsweredWithTheOriginalIdAndPublishesNothing() throws InterruptedException {
+        Publication order = keyed(user, "order-1", "{\"title\":\"Order placed\"}");
+        Published first = broker.publish(null, List.of(order)).get(0);
+        assertFalse(first.replayed(), "the first use of a key publishes");
+        assertEquals(first.notification(), live.next());
+
+        Published again = broker.publish(null, List.of(order)).get(0);
+        assertTrue(again.replayed(), "the repeat is a replay");
+        assertEquals(first.notification(), again.notification(), "the same id (and frame) as the original");
+        assertEquals(List.of(first.notification()), broker.history(user, null, HISTORY_SIZE), "stored once");
+        assertNextLiveIsANewMarker("the replay was not delivered live");
+    }
+
+    @Test
+    void aRepeatedKeyWithAnotherBodyIsAConflictAndPublishesNothingOfItsCall() throws InterruptedException {
+        broker.publish(null, List.of(keyed(user, "order-1", "{\"n\":1}")));
+        live.next();
+
+        IdempotencyConflictException single = assertThrows(IdempotencyConflictException.class,
+                () -> broker.publish(null, List.of(keyed(user, "order-1", "{\"n\":2}"))));
+        assertEquals(0, single.index());
+        IdempotencyConflictException inBatch = assertThrows(IdempotencyConflictException.class, () -> broker.publish(null,
+                List.of(new Publication(user, Payload.parse("{\"n\":3}")), keyed(user, "order-1", "{\"n\":4}"))));
+        assertEquals(1, inBatch.index(), "the conflicting publication's position");
+        IdempotencyConflictException withinCall = assertThrows(IdempotencyConflictException.class, () -> broker.publish(null,
+                List.of(keyed(user, "order-2", "{\"n\":5}"), keyed(user, "order-2", "{\"n\":6}"))));
+        assertEquals(1, withinCall.index(), "one key twice in a call with two bodies");
+
+        assertEquals(1, broker.history(user, null, HISTORY_SIZE).size(), "nothing of a refused call was stored");
+        assertNextLiveIsANewMarker("nothing of a refused call was delivered");
+        assertFalse(broker.publish(null, List.of(keyed(user, "order-2", "{\"n\":6}"))).get(0).replayed(),
+                "a refused call recorded no key");
+    }
+
+    @Test
+    void aKeyIsScopedToItsCallerAndItsStream() {
+        Stream other = Stream.user("other-" + UUID.randomUUID());
+        Published mine = broker.publish(null, List.of(keyed(user, "shared", "{\"n\":1}"))).get(0);
+        Published anotherCallers = broker.publish(null, List.of(new Publication(user, Payload.parse("{\"n\":2}"),
+                new IdempotencyKey("another-" + caller, "shared")))).get(0);
+        Published anotherStreams = broker.publish(null, List.of(keyed(other, "shared", "{\"n\":3}"))).get(0);
+
+        assertFalse(anotherCallers.replayed() || anotherStreams.replayed(), "neither is a replay of the first");
+        assertEquals(2, broker.history(user, null, HISTORY_SIZE).size(), "another caller's same key published");
+        assertEquals(List.of(anotherStreams.notification()), broker.history(other, null, HISTORY_SIZE));
+        assertEquals(mine.notification(), broker.publish(null, List.of(keyed(user, "shared", "{\"n\":1}"))).get(0).notification(),
+                "the first caller's key still answers with its own id");
+    }
+
+    @Test
+    void aBatchMixesReplaysNewItemsAndRepeatsWithinItselfAndDeliversOnlyTheNewOnes() throws InterruptedException {
+        Published earlier = broker.publish(null, List.of(keyed(user, "a", "{\"n\":1}"))).get(0);
+        live.next();
+
+        List<Published> batch = broker.publish(null, List.of(
+                keyed(user, "a", "{\"n\":1}"), keyed(user, "b", "{\"n\":2}"), keyed(user, "b", "{\"n\":2}"),
+                new Publication(user, Payload.parse("{\"n\":3}"))));
+
+        assertEquals(List.of(true, false, true, false), batch.stream().map(Published::replayed).toList());
+        assertEquals(earlier.notification(), batch.get(0).notification(), "a replay of the earlier call");
+        assertEquals(batch.get(1).notification(), batch.get(2).notification(), "a repeat within the batch answers the first's id");
+        assertEquals(List.of(earlier.notification(), batch.get(1).notification(), batch.get(3).notification()),
+                broker.history(user, null, HISTORY_SIZE), "only the new items stored, once each");
+        assertEquals(batch.get(1).notification(), live.next());
+        assertEquals(batch.get(3).notification(), live.next());
+        assertNextLiveIsANewMarker("replays were not delivered live");
+    }
+
+    @Test
+    void aReplayTakesNoPermit() {
+        Broker.RateLimit limit = new Broker.RateLimit(caller, 1, 2);
+        Publication order = keyed(user, "order-1", "{\"n\":1}");
+        broker.publish(limit, List.of(order));
+        for (int i = 0; i < 5; i++) {
+            assertTrue(broker.publish(limit, List.of(order)).get(0).replayed());
+        }
+        broker.publish(limit, List.of(keyed(user, "order-2", "{\"n\":2}")));
+        assertThrows(RateLimitedException.class, () -> broker.publish(limit, List.of(keyed(user, "order-3", "{\"n\":3}"))),
+                "the burst of 2 is spent by the two new ones only");
+        assertTrue(broker.publish(limit, List.of(order)).get(0).replayed(), "a replay passes even with no permit left");
+    }
+
+    @Test
+    void aKeyIsForgottenAfterTheTtl() {
+        Duration ttl = Duration.ofSeconds(2);
+        try (Broker shortLived = createBroker(HISTORY_SIZE, ttl)) {
+            Publication order = keyed(user, "order-1", "{\"n\":1}");
+            Published first = shortLived.publish(null, List.of(order)).get(0);
+            assertTrue(shortLived.publish(null, List.of(order)).get(0).replayed(), "remembered within the ttl");
+
+            outlive(ttl, shortLived, order);
+
+            Published after = shortLived.publish(null, List.of(order)).get(0);
+            assertFalse(after.replayed(), "a new notification once the key expired");
+            assertTrue(after.notification().id().isAfter(first.notification().id()));
+            assertEquals(2, shortLived.history(user, null, HISTORY_SIZE).size());
+        }
     }
 
     @Test

@@ -44,7 +44,7 @@ class CanaryIT extends OutboxesFixture {
         replica = RedisServer.start(List.of("--replicaof", "127.0.0.1", String.valueOf(primary.port())));
         awaitInSync();
         RedisClients clients = new RedisClients(URI.create(primary.uri()), URI.create(replica.uri()), null);
-        broker = new RedisBroker(clients, 100, ReplicaWait.NONE, PROBES, misses, executor);
+        broker = new RedisBroker(clients, 100, ReplicaWait.NONE, Broker.DEFAULT_IDEMPOTENCY_TTL, PROBES, misses, executor);
         registry = new Outboxes(broker, executor);
         broker.start(new Broker.Listener() {
             @Override
@@ -140,7 +140,7 @@ class CanaryIT extends OutboxesFixture {
         RecordingPeer peer = open(user, null);
         // a second node publishing to the same primary: the replica passes its probes to this node's subscriber too
         try (RedisBroker other = new RedisBroker(new RedisClients(URI.create(primary.uri()), URI.create(primary.uri()), null),
-                100, ReplicaWait.NONE, PROBES, new ProbeMisses(), executor)) {
+                100, ReplicaWait.NONE, Broker.DEFAULT_IDEMPOTENCY_TTL, PROBES, new ProbeMisses(), executor)) {
             AtomicInteger otherSubscriptions = new AtomicInteger();
             other.start(new Broker.Listener() {
                 @Override

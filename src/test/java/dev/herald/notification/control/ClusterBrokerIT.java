@@ -1,6 +1,8 @@
 package dev.herald.notification.control;
 
+import dev.herald.testing.Await;
 import dev.herald.testing.RedisClusterSet;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -27,8 +29,16 @@ class ClusterBrokerIT extends BrokerContract {
     }
 
     @Override
-    Broker createBroker(int historySize) {
+    Broker createBroker(int historySize, Duration idempotencyTtl) {
         RedisUri parsed = RedisUri.parse(uri);
-        return new RedisBroker(new RedisClients(parsed, parsed, null), historySize, executor);
+        return new RedisBroker(new RedisClients(parsed, parsed, null), historySize, ReplicaWait.NONE, idempotencyTtl,
+                Canary.Settings.DEFAULT, new Telemetry.None(), executor);
+    }
+
+    /** Redis expires the key itself, on the primary that holds it. */
+    @Override
+    void outlive(Duration ttl, Broker broker, Broker.Publication recorded) {
+        String key = RedisKeys.idempotency(recorded.stream(), recorded.idempotencyKey());
+        Await.until("Redis expired " + key, ttl.plusSeconds(10), () -> Long.valueOf(-2).equals(cluster.primaryOf(RedisClusterSet.slotOf(key)).reply("PTTL", key)));
     }
 }

@@ -99,7 +99,7 @@ class OutboxesTest extends OutboxesFixture {
         }
 
         @Override
-        public List<Notification> publish(RateLimit limit, List<Publication> publications) {
+        public List<Published> publish(RateLimit limit, List<Publication> publications) {
             return memory.publish(limit, publications);
         }
 

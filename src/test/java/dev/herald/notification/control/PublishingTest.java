@@ -3,10 +3,14 @@ package dev.herald.notification.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
 import dev.herald.security.entity.Caller;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -31,20 +35,37 @@ class PublishingTest {
     @Test
     void eachCallerHasItsOwnBucket() {
         Publishing publishing = publishing(1, 2);
-        publishing.publish(caller("a"), USER, Payload.parse("{}"));
-        publishing.publish(caller("a"), USER, Payload.parse("{}"));
+        publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}")));
+        publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}")));
         RateLimitedException refused = assertThrows(RateLimitedException.class,
-                () -> publishing.publish(caller("a"), USER, Payload.parse("{}")));
+                () -> publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}"))));
         assertEquals("over the publish rate limit (herald.publish.rate-limit 1/s, burst 2)", refused.getMessage());
-        publishing.publish(caller("b"), USER, Payload.parse("{}"));
+        publishing.publish(caller("b"), new Broker.Publication(USER, Payload.parse("{}")));
     }
 
     @Test
     void aRateOfZeroIsNoLimit() {
         Publishing publishing = publishing(0, 1);
         for (int i = 0; i < 50; i++) {
-            publishing.publish(caller("a"), USER, Payload.parse("{\"n\":" + i + "}"));
+            publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{\"n\":" + i + "}")));
         }
         assertEquals(50, publishing.broker.history(USER, null, 100).size());
+    }
+
+    @Test
+    void replaysOfAnIdempotencyKeyAreNeitherCountedNorTimed() {
+        Publishing publishing = publishing(0, 1);
+        List<String> reported = new ArrayList<>();
+        publishing.telemetry = new Telemetry.None() {
+            @Override
+            public void published(long toUsers, long broadcasts, Duration took) {
+                reported.add(toUsers + " to users, " + broadcasts + " broadcast");
+            }
+        };
+        Broker.Publication order = new Broker.Publication(USER, Payload.parse("{}"), new IdempotencyKey("a", "order-1"));
+        publishing.publish(caller("a"), order);
+        publishing.publish(caller("a"), order);
+        publishing.publish(caller("a"), List.of(order, new Broker.Publication(Stream.BROADCAST, Payload.parse("{}"))));
+        assertEquals(List.of("1 to users, 0 broadcast", "0 to users, 1 broadcast"), reported);
     }
 }

@@ -16,9 +16,11 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** The contract against a real redis-server, plus what only the Redis engine has to survive. */
 class RedisBrokerIT extends BrokerContract {
@@ -39,8 +41,70 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     @Override
-    Broker createBroker(int historySize) {
-        return new RedisBroker(new RedisClients(URI.create(redis.uri()), URI.create(redis.uri()), null), historySize, executor);
+    Broker createBroker(int historySize, Duration idempotencyTtl) {
+        return new RedisBroker(new RedisClients(URI.create(redis.uri()), URI.create(redis.uri()), null), historySize,
+                ReplicaWait.NONE, idempotencyTtl, Canary.Settings.DEFAULT, new Telemetry.None(), executor);
+    }
+
+    /** Redis expires the key itself: its PTTL starts at the ttl, and the key is gone (PTTL -2) once it has passed. */
+    @Override
+    void outlive(Duration ttl, Broker broker, Broker.Publication recorded) {
+        String key = RedisKeys.idempotency(recorded.stream(), recorded.idempotencyKey());
+        long remaining = Long.parseLong(redis.command("PTTL", key).substring(1));
+        assertTrue(remaining > 0 && remaining <= ttl.toMillis(), "the key expires within the ttl: PTTL " + remaining);
+        Await.until("Redis expired " + key, ttl.plusSeconds(10), () -> ":-2".equals(redis.command("PTTL", key)));
+    }
+
+    @Test
+    void aPublisherRetryingWithItsKeyAfterAnUnconfirmedPublishStoresItOnce() {
+        Broker.Publication order = keyed(user, "order-1", "{\"order\":12345}");
+        broker.publish(user, Payload.parse("{\"warm\":true}")); // a pooled connection just used: no PING before the next
+        redis.pause(); // SIGSTOP: the script is written, Redis runs it only when it resumes, Herald's read times out first
+        try {
+            assertThrows(PublishOutcomeUnknownException.class, () -> broker.publish(null, List.of(order)), "a 504 for the publisher");
+        } finally {
+            redis.resume();
+        }
+        Await.until("Redis ran the publish it had taken while stopped", Duration.ofSeconds(15),
+                () -> historyOf(order).size() == 1);
+        Notification stored = historyOf(order).get(0);
+
+        AtomicReference<Broker.Published> answered = new AtomicReference<>();
+        Await.until("a retry is answered", Duration.ofSeconds(15), () -> { // as a publisher does: retry until answered
+            try {
+                answered.set(broker.publish(null, List.of(order)).get(0));
+                return true;
+            } catch (BrokerUnavailableException notYet) {
+                return false;
+            }
+        });
+
+        Broker.Published retry = answered.get();
+        assertTrue(retry.replayed(), "the retry is a replay of the publish Redis ran");
+        assertEquals(stored, retry.notification(), "answered with the stored id");
+        int duplicated = historyOf(order).size() - 1;
+        System.out.println("retry with Idempotency-Key after an unconfirmed publish: published 1, stored 1, duplicated " + duplicated);
+        assertEquals(0, duplicated);
+    }
+
+    private List<Notification> historyOf(Broker.Publication publication) {
+        try {
+            return broker.history(publication.stream(), null, HISTORY_SIZE).stream()
+                    .filter(notification -> notification.frame().endsWith(publication.payload().json().substring(1)))
+                    .toList();
+        } catch (BrokerUnavailableException notYet) {
+            return List.of();
+        }
+    }
+
+    @Test
+    void anIdempotencyKeyLivesInItsStreamsHashSlot() {
+        Broker.Publication order = keyed(user, "order-1", "{}");
+        broker.publish(null, List.of(order));
+        String key = RedisKeys.idempotency(user, order.idempotencyKey());
+        assertTrue(key.startsWith("herald:idem:{" + user.name() + "}:"), key);
+        assertEquals(JedisClusterCRC16.getSlot(RedisKeys.stream(user)), JedisClusterCRC16.getSlot(key), "the stream's Cluster slot");
+        assertEquals(":1", redis.command("EXISTS", key), "recorded under that name");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
@@ -50,7 +51,7 @@ class RedisCredentialsIT {
             URI subscriber = URI.create("redis://subscriber:sub-secret@127.0.0.1:" + redis.port());
             ProbeMisses misses = new ProbeMisses();
             try (RedisBroker broker = new RedisBroker(new RedisClients(publisher, subscriber, null), 10, ReplicaWait.NONE,
-                    ProbeMisses.FAST, misses, executor)) {
+                    Broker.DEFAULT_IDEMPOTENCY_TTL, ProbeMisses.FAST, misses, executor)) {
                 exercise(broker);
                 misses.assertProbesComeBack(broker, ProbeMisses.FAST); // the canary's PUBLISH, on the probe channel
             }
@@ -81,17 +82,21 @@ class RedisCredentialsIT {
         }
     }
 
-    /** Publish, live delivery, history, replay and the rate limit: every command Herald sends but the canary's. */
+    /** Publish, live delivery, history, replay, the rate limit and an idempotency key: every command Herald sends but the canary's. */
     private void exercise(RedisBroker broker) throws InterruptedException {
         BrokerContract.RecordingListener live = new BrokerContract.RecordingListener();
         broker.start(live);
         assertTrue(live.subscriptions.poll(10, TimeUnit.SECONDS) != null, "subscribed");
         Await.until("ready", Duration.ofSeconds(10), broker::isReady);
         Notification sent = broker.publish(new Broker.RateLimit("caller", 10, 10),
-                List.of(new Broker.Publication(user, Payload.parse("{\"secure\":true}")))).get(0);
+                List.of(new Broker.Publication(user, Payload.parse("{\"secure\":true}")))).get(0).notification();
         assertEquals(sent, live.next());
         assertEquals(List.of(sent), broker.history(user, null, 10));
         assertEquals(List.of(sent), broker.replay(user, dev.herald.notification.entity.NotificationId.ZERO).entries());
+        Broker.Publication keyed = new Broker.Publication(user, Payload.parse("{\"keyed\":true}"),
+                new IdempotencyKey("caller", "key-1"));
+        Notification recorded = broker.publish(null, List.of(keyed)).get(0).notification();
+        assertEquals(recorded, broker.publish(null, List.of(keyed)).get(0).notification(), "an idempotency key is recorded and read");
     }
 
     private static void generateCertificates(Path dir) throws IOException, InterruptedException {
