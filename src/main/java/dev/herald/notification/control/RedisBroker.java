@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -243,15 +244,13 @@ final class RedisBroker implements Broker {
         if (!clients.isCluster()) {
             return publishInOneScript(limit, publications, PUBLISH);
         }
-        if (limit != null) {
-            takePermits(limit, publications.size());
+        int replays = publications.stream().anyMatch(p -> p.idempotencyKey() != null) ? replays(publications) : 0;
+        if (limit != null && publications.size() > replays) {
+            takePermits(limit, publications.size() - replays);
         }
         Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
         for (int i = 0; i < publications.size(); i++) {
             bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(RedisKeys.stream(publications.get(i).stream())), slot -> new ArrayList<>()).add(i);
-        }
-        if (bySlot.size() > 1) {
-            refuseConflicts(publications);
         }
         Published[] published = new Published[publications.size()];
         boolean stored = false;
@@ -275,25 +274,36 @@ final class RedisBroker implements Broker {
     }
 
     /**
-     * Cluster, a batch over several slots: an idempotency key already recorded with another fingerprint is refused
-     * before any slot's part is published, so a 422 still means nothing was published. (Each slot's script checks its
-     * keys again; a conflict that appears in between is answered as a partly stored batch.)
+     * Cluster, where the scripts cannot see the caller's bucket or the other slots: reads the idempotency keys first.
+     * One recorded with another fingerprint is refused before anything is taken or published, so a 422 still means
+     * nothing was published; one recorded with the same (or repeated within the call) is a replay, which takes no
+     * permit. Each slot's script checks its keys again: a key recorded in between is still answered right (a replay
+     * then took a permit; a conflict after another slot's part was stored is a partly stored batch, a 504).
      */
-    private void refuseConflicts(List<Publication> publications) {
+    private int replays(List<Publication> publications) {
+        Map<String, String> seen = new HashMap<>();
+        int replays = 0;
         for (int i = 0; i < publications.size(); i++) {
             Publication publication = publications.get(i);
-            if (publication.idempotencyKey() != null) {
-                String recorded;
+            if (publication.idempotencyKey() == null) {
+                continue;
+            }
+            String key = RedisKeys.idempotency(publication.stream(), publication.idempotencyKey());
+            String recorded = seen.get(key);
+            if (recorded == null) {
                 try {
-                    recorded = commands.hget(RedisKeys.idempotency(publication.stream(), publication.idempotencyKey()), "f");
+                    recorded = commands.hget(key, "f");
                 } catch (JedisException e) {
                     throw unavailable(e);
                 }
-                if (recorded != null && !recorded.equals(publication.fingerprint())) {
-                    throw new IdempotencyConflictException(i, idempotencyTtl);
-                }
             }
+            if (recorded != null && !recorded.equals(publication.fingerprint())) {
+                throw new IdempotencyConflictException(i, idempotencyTtl);
+            }
+            replays += recorded != null ? 1 : 0;
+            seen.put(key, publication.fingerprint());
         }
+        return replays;
     }
 
     /** Cluster: the caller's permits for the whole call, before any of it is published (its bucket is on its own slot). */
