@@ -101,12 +101,23 @@ public final class Publisher {
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
+    private volatile boolean idempotent;
 
     /** @param lanes one thread each (their pauses set the rate) */
     public Publisher(String scenario, List<HeraldNode> nodes, List<Lane> lanes) {
         this.scenario = scenario;
         this.nodes = List.copyOf(nodes);
         this.lanes = List.copyOf(lanes);
+    }
+
+    /**
+     * Publishes as a careful publisher does: each notification carries an {@code Idempotency-Key} (scenario, recipient,
+     * n) and every retry of it, after whatever outcome, posts the same body with the same key, so Herald stores it once
+     * and a retry of a stored one answers its id. Its frames then name the notification's first attempt.
+     */
+    public Publisher withIdempotencyKeys() {
+        idempotent = true;
+        return this;
     }
 
     public void start() {
@@ -177,6 +188,7 @@ public final class Publisher {
         long n = recipient.next;
         Instant deadline = Instant.now().plus(GIVE_UP);
         int nodeIndex = recipient.turn++ % nodes.size();
+        long first = attemptNumbers.incrementAndGet();
         while (true) {
             HeraldNode node = nodes.get(nodeIndex);
             if (!node.isAvailable()) {
@@ -186,7 +198,7 @@ public final class Publisher {
                     node = other;
                 }
             }
-            Attempt attempt = post(recipient, n, node);
+            Attempt attempt = post(recipient, n, node, idempotent ? first : attemptNumbers.incrementAndGet());
             recipient.attempts.put(attempt.attempt(), attempt);
             if (attempt.outcome() == Outcome.ACKNOWLEDGED) {
                 recipient.acknowledged.add(attempt);
@@ -211,17 +223,18 @@ public final class Publisher {
     /** One publisher token for the whole run (tokens last 10 minutes; a scenario takes well under one). */
     private static final String TOKEN = TestTokens.publisher();
 
-    private Attempt post(Recipient recipient, long n, HeraldNode node) {
-        long a = attemptNumbers.incrementAndGet();
+    private Attempt post(Recipient recipient, long n, HeraldNode node, long a) {
         String body = "{\"s\":\"" + scenario + "\",\"n\":" + n + ",\"a\":" + a + ",\"pad\":\"" + recipient.pad + "\"}";
-        HttpRequest request = HttpRequest.newBuilder(node.http(recipient.route))
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.http(recipient.route))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotent) {
+            request.header("Idempotency-Key", scenario + "-" + recipient.name + "-" + n);
+        }
         try {
-            HttpResponse<String> response = Http.client().send(request, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = Http.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
             int status = response.statusCode();
             if (status == 202) {
                 String id = idOf(response.body());
