@@ -1,7 +1,5 @@
 package dev.herald.notification.control;
 
-import dev.herald.notification.entity.Notification;
-import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 
 /**
@@ -30,17 +28,4 @@ interface LiveFeed {
     boolean isSubscribed();
 
     void close();
-
-    /**
-     * A message as the publish script sends it, {@code <id> <payload>} on a stream's live channel, as a notification;
-     * null for a channel that names no stream.
-     */
-    static Notification parse(String channel, String message) {
-        String name = RedisKeys.channelName(channel);
-        if (name == null) {
-            return null;
-        }
-        int space = message.indexOf(' ');
-        return Notification.of(Stream.named(name), NotificationId.parse(message.substring(0, space)), message.substring(space + 1));
-    }
 }

@@ -229,9 +229,10 @@ final class RedisBroker implements Broker {
         // a plain (S)PUBLISH on a pooled connection: wherever publishes go, past the rate limit and the history
         this.canary = new Canary(probes, message -> clients.publish(probeChannel, message), this::reconnectSubscriber,
                 telemetry, System::nanoTime);
+        LiveMessages messages = new LiveMessages(probeChannel, canary);
         this.feed = clients.isCluster()
-                ? new ShardedSubscriber(clients, probeChannel, canary, longRunning)
-                : new RedisSubscriber(clients::subscriberConnection, probeChannel, canary, longRunning);
+                ? new ShardedSubscriber(clients, messages, longRunning)
+                : new RedisSubscriber(clients::subscriberConnection, messages, longRunning);
         clients.trustRecentConnectionsWhile(feed::isSubscribed);
     }
 

@@ -1,6 +1,5 @@
 package dev.herald.notification.control;
 
-import dev.herald.notification.entity.Notification;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -27,8 +26,7 @@ final class RedisSubscriber implements LiveFeed {
     private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
     private final Supplier<Jedis> connections;
-    private final String probeChannel;
-    private final Canary canary;
+    private final LiveMessages messages;
     private final Executor longRunning;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Subscription subscription;
@@ -36,13 +34,12 @@ final class RedisSubscriber implements LiveFeed {
 
     /**
      * @param connections   a new connection for each subscription
-     * @param probeChannel  this node's probe channel: its messages go to {@code canary}, other nodes' are ignored
+     * @param messages      where each message goes: the listener, or (this node's probes) the canary
      * @param longRunning   runs the subscriber loop and the watchdog, each for the life of the application
      */
-    RedisSubscriber(Supplier<Jedis> connections, String probeChannel, Canary canary, Executor longRunning) {
+    RedisSubscriber(Supplier<Jedis> connections, LiveMessages messages, Executor longRunning) {
         this.connections = connections;
-        this.probeChannel = probeChannel;
-        this.canary = canary;
+        this.messages = messages;
         this.longRunning = longRunning;
     }
 
@@ -223,27 +220,10 @@ final class RedisSubscriber implements LiveFeed {
             lastHeard = System.nanoTime();
         }
 
-        /**
-         * A message is {@code <id> <payload>}, published by the broker's script on the stream's channel, or a
-         * probe on a node's probe channel.
-         */
         @Override
         public void onPMessage(String pattern, String channel, String message) {
             lastHeard = System.nanoTime();
-            if (RedisKeys.isProbeChannel(channel)) {
-                if (channel.equals(probeChannel)) {
-                    canary.arrived(message);
-                }
-                return;
-            }
-            try {
-                Notification notification = LiveFeed.parse(channel, message);
-                if (notification != null) {
-                    listener.deliver(notification);
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
-            }
+            messages.dispatch(channel, message, listener);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.herald.notification.control;
 
-import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -43,6 +42,7 @@ final class ShardedSubscriber implements LiveFeed {
     private static final Duration RETRY = Duration.ofMillis(200);
 
     private final RedisClients clients;
+    private final LiveMessages messages;
     private final Executor longRunning;
     /** Channels this node needs: the followed streams' and its probe channel. */
     private final Set<String> wanted = ConcurrentHashMap.newKeySet();
@@ -57,19 +57,13 @@ final class ShardedSubscriber implements LiveFeed {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Broker.Listener listener;
     private volatile boolean running;
-    private final String probeChannel;
-    private final Canary canary;
 
-    /**
-     * @param probeChannel this node's probe channel, subscribed for as long as the feed runs; its messages go to
-     *                     {@code canary}
-     */
-    ShardedSubscriber(RedisClients clients, String probeChannel, Canary canary, Executor longRunning) {
+    /** @param messages its probe channel is subscribed for as long as the feed runs */
+    ShardedSubscriber(RedisClients clients, LiveMessages messages, Executor longRunning) {
         this.clients = clients;
-        this.probeChannel = probeChannel;
-        this.canary = canary;
+        this.messages = messages;
         this.longRunning = longRunning;
-        wanted.add(probeChannel);
+        wanted.add(messages.probeChannel());
     }
 
     @Override
@@ -321,18 +315,7 @@ final class ShardedSubscriber implements LiveFeed {
 
         @Override
         public void onSMessage(String channel, String message) {
-            if (channel.equals(probeChannel)) {
-                canary.arrived(message);
-                return;
-            }
-            try {
-                Notification notification = LiveFeed.parse(channel, message);
-                if (notification != null) {
-                    listener.deliver(notification);
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
-            }
+            messages.dispatch(channel, message, listener);
         }
     }
 

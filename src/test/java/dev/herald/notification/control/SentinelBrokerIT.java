@@ -1,44 +1,32 @@
 package dev.herald.notification.control;
 
-import dev.herald.testing.Await;
 import dev.herald.testing.RedisSentinelSet;
-import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import dev.herald.testing.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The contract through Redis Sentinel. */
-class SentinelBrokerIT extends BrokerContract {
+/** The contract through Redis Sentinel: a primary, its replica and three Sentinels. */
+class SentinelBrokerIT extends TopologyBrokerContract {
 
-    static ExecutorService executor;
-    static RedisSentinelSet sentinel;
-    static String uri;
+    static RedisSentinelSet sentinels;
 
     @BeforeAll
     static void startSentinels() {
-        sentinel = RedisSentinelSet.start();
-        uri = sentinel.uri();
-        executor = Executors.newCachedThreadPool();
+        sentinels = RedisSentinelSet.start();
     }
 
     @AfterAll
     static void stopSentinels() {
-        executor.shutdownNow();
-        sentinel.close();
+        sentinels.close();
     }
 
     @Override
-    Broker createBroker(int historySize, Duration idempotencyTtl) {
-        RedisUri parsed = RedisUri.parse(uri);
-        return new RedisBroker(new RedisClients(parsed, parsed, null), historySize, ReplicaWait.NONE, idempotencyTtl,
-                Canary.Settings.DEFAULT, new Telemetry.None(), executor);
+    String uri() {
+        return sentinels.uri();
     }
 
-    /** Redis expires the key itself, on the primary that holds it. */
     @Override
-    void outlive(Duration ttl, Broker broker, Broker.Publication recorded) {
-        String key = RedisKeys.idempotency(recorded.stream(), recorded.idempotencyKey());
-        Await.until("Redis expired " + key, ttl.plusSeconds(10), () -> Long.valueOf(-2).equals(sentinel.primary().reply("PTTL", key)));
+    RedisServer primaryHolding(String key) {
+        return sentinels.primary();
     }
 }
