@@ -3,14 +3,10 @@ package dev.herald.notification.control;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +24,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.exceptions.JedisRedirectionException;
-import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * The multi-node engine. Each stream is a Redis Stream ({@code herald:stream:{<name>}}, trimmed to exactly
@@ -41,150 +37,6 @@ import redis.clients.jedis.resps.StreamEntry;
 final class RedisBroker implements Broker {
 
     private static final String ENTRY_FIELD = "p";
-
-    /**
-     * Lua: takes {@code permits} from the token bucket at {@code key} ({@code t} tokens at time {@code ts}, on Redis'
-     * clock), refilled at {@code rate} per second up to {@code burst}; returns the ms to wait when it holds too few
-     * (nothing taken), else nil.
-     */
-    private static final String TAKE_FUNCTION = """
-            local function take(key, permits, rate, burst)
-              local time = redis.call('TIME')
-              local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
-              local state = redis.call('HMGET', key, 't', 'ts')
-              local tokens = math.min(burst, (tonumber(state[1]) or burst) + math.max(0, now - (tonumber(state[2]) or now)) * rate)
-              if tokens < permits then return math.ceil((permits - tokens) / rate * 1000) end
-              redis.call('HSET', key, 't', tostring(tokens - permits), 'ts', tostring(now))
-              redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
-              return nil
-            end
-            """;
-
-    /**
-     * Checks the idempotency keys, takes the caller's permits, then appends, trims and publishes a list of notifications
-     * as one step: {@code <id> <payload>} on each one's channel.
-     * <p>
-     * ARGV: [1] the history size, [2] and [3] the rate limit's refill per second and burst (0: no limit, and then no
-     * bucket key), [4] the idempotency ttl in ms; then two per publication i (from 1): ARGV[3 + 2i] its payload,
-     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key.
-     * KEYS: with a limit, first the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock); then
-     * each publication's stream, in order; then the idempotency key ({@link RedisKeys#idempotency}) of each publication
-     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl.
-     * <p>
-     * The keys are read first. One recorded with another fingerprint, or repeated within the call with another, makes
-     * the reply {@code {'conflict', i}} (the publication's 1-based position), nothing published or taken. One recorded
-     * with the same fingerprint is a replay, answered with the recorded id; a repeat within the call, with the first
-     * one's id. Replays take no permit: too few for the rest is {@code {'limited', <ms to wait>}}, nothing published.
-     * Otherwise the reply is {@code {'published', {ids}, {replayed}}}, one id and one 1-or-0 per publication, in order.
-     * On Cluster every key of one call is in one hash slot: the script runs once per slot of a batch, without a limit
-     * (the bucket has a slot of its own: {@link #TAKE_PERMITS}). The publish command ({@code PUBLISH} or
-     * {@code SPUBLISH}) is filled in per mode. Trimming with XDEL rather than XADD MAXLEN because only XDEL records {@code max-deleted-entry-id},
-     * which is how a resume point that history no longer covers is recognised.
-     */
-    private static final String PUBLISH_TEMPLATE = TAKE_FUNCTION + """
-            local size, rate, burst, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-            local first = 1
-            if rate > 0 then first = 2 end
-            local count = (#ARGV - 4) / 2
-            local keyOf, recorded, sameAs, firstInCall = {}, {}, {}, {}
-            local fresh, k = count, first + count
-            for i = 1, count do
-              local fingerprint = ARGV[4 + 2 * i]
-              if fingerprint ~= '' then
-                local key = KEYS[k]
-                k = k + 1
-                keyOf[i] = key
-                local seen = redis.call('HMGET', key, 'f', 'i')
-                local earlier = firstInCall[key]
-                local expected = seen[1] or (earlier and ARGV[4 + 2 * earlier])
-                if expected and expected ~= fingerprint then return {'conflict', i} end
-                if seen[1] then
-                  recorded[i] = seen[2]
-                  fresh = fresh - 1
-                elseif earlier then
-                  sameAs[i] = earlier
-                  fresh = fresh - 1
-                end
-                if not earlier then firstInCall[key] = i end
-              end
-            end
-            if rate > 0 and fresh > 0 then
-              local wait = take(KEYS[1], fresh, rate, burst)
-              if wait then return {'limited', wait} end
-            end
-            local ids, replayed, streams = {}, {}, {}
-            for i = 1, count do
-              if recorded[i] then
-                ids[i], replayed[i] = recorded[i], 1
-              elseif sameAs[i] then
-                ids[i], replayed[i] = ids[sameAs[i]], 1
-              else
-                local stream = KEYS[first + i - 1]
-                ids[i], replayed[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i]), 0
-                streams[stream] = true
-                if keyOf[i] then
-                  redis.call('HSET', keyOf[i], 'f', ARGV[4 + 2 * i], 'i', ids[i])
-                  redis.call('PEXPIRE', keyOf[i], ttl)
-                end
-              end
-            end
-            for key in pairs(streams) do
-              local excess = redis.call('XLEN', key) - size
-              if excess > 0 then
-                for _, entry in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', excess)) do
-                  redis.call('XDEL', key, entry[1])
-                end
-              end
-            end
-            for i = 1, count do
-              if replayed[i] == 0 then
-                redis.call('%s', '%s' .. string.sub(KEYS[first + i - 1], %d), ids[i] .. ' ' .. ARGV[3 + 2 * i])
-              end
-            end
-            return {'published', ids, replayed}""";
-
-    /** One Redis or Sentinel: every node's pattern subscription hears {@code PUBLISH}. */
-    private static final Script PUBLISH = publishScript("PUBLISH");
-    /** Cluster: {@code SPUBLISH} reaches only the shard that serves the stream's slot, and the nodes subscribed there. */
-    private static final Script SPUBLISH = publishScript("SPUBLISH");
-
-    /**
-     * The rate limit alone, for Cluster, where the caller's bucket has a slot of its own: KEYS[1] the bucket, ARGV the
-     * permits, rate and burst; the reply as the publish script's when refused, else empty.
-     */
-    private static final Script TAKE_PERMITS = new Script(TAKE_FUNCTION + """
-            local wait = take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
-            if wait then return {wait} end
-            return {}""");
-
-    private static Script publishScript(String command) {
-        return new Script(PUBLISH_TEMPLATE.formatted(command, RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
-    }
-
-    /**
-     * The stream's last issued and newest trimmed ids, whether it holds the entry ARGV[1] ('1' or '0'), then (id,
-     * payload) pairs after ARGV[1] if given.
-     */
-    private static final Script REPLAY = new Script("""
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', '0'} end
-            local info = redis.call('XINFO', 'STREAM', KEYS[1])
-            local last, deleted = '0-0', '0-0'
-            for i = 1, #info, 2 do
-              if info[i] == 'last-generated-id' then last = info[i + 1] end
-              if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
-            end
-            local result = {last, deleted, '0'}
-            if ARGV[1] ~= '' then
-              for _, entry in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], '+')) do
-                if entry[1] == ARGV[1] then
-                  result[3] = '1'
-                else
-                  result[#result + 1] = entry[1]
-                  result[#result + 1] = entry[2][2]
-                end
-              end
-            end
-            return result""");
 
     private static final CommandObjects COMMANDS = new CommandObjects();
     /** Tries of a publish that Redis refused to run (redirections, a migrating slot) before it is answered 503. */
@@ -243,7 +95,7 @@ final class RedisBroker implements Broker {
     @Override
     public List<Published> publish(RateLimit limit, List<Publication> publications) {
         if (!clients.isCluster()) {
-            return publishInOneScript(limit, publications, PUBLISH);
+            return publishInOneScript(limit, publications, RedisScripts.PUBLISH);
         }
         int replays = publications.stream().anyMatch(p -> p.idempotencyKey() != null) ? replays(publications) : 0;
         if (limit != null && publications.size() > replays) {
@@ -258,7 +110,7 @@ final class RedisBroker implements Broker {
         for (List<Integer> indexes : bySlot.values()) {
             List<Published> sent;
             try {
-                sent = publishInOneScript(null, indexes.stream().map(publications::get).toList(), SPUBLISH);
+                sent = publishInOneScript(null, indexes.stream().map(publications::get).toList(), RedisScripts.SPUBLISH);
             } catch (BrokerUnavailableException | IdempotencyConflictException e) {
                 if (!stored) {
                     throw e instanceof IdempotencyConflictException conflict
@@ -309,7 +161,7 @@ final class RedisBroker implements Broker {
 
     /** Cluster: the caller's permits for the whole call, before any of it is published (its bucket is on its own slot). */
     private void takePermits(RateLimit limit, int permits) {
-        List<?> reply = (List<?>) call(TAKE_PERMITS, List.of(RedisKeys.rate(limit.caller())),
+        List<?> reply = (List<?>) call(RedisScripts.TAKE_PERMITS, List.of(RedisKeys.rate(limit.caller())),
                 List.of(String.valueOf(permits), String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
         if (!reply.isEmpty()) {
             throw new RateLimitedException(limit, Duration.ofMillis((Long) reply.get(0)));
@@ -317,7 +169,7 @@ final class RedisBroker implements Broker {
     }
 
     /** One run of {@code script} for publications whose keys all share one slot (any, off Cluster). */
-    private List<Published> publishInOneScript(RateLimit limit, List<Publication> publications, Script script) {
+    private List<Published> publishInOneScript(RateLimit limit, List<Publication> publications, RedisScripts.Script script) {
         List<?> reply = publishOnce(limit, script, publishCall(limit, publications));
         List<?> ids = (List<?>) reply.get(1);
         List<?> replayed = (List<?>) reply.get(2);
@@ -331,7 +183,7 @@ final class RedisBroker implements Broker {
         return published;
     }
 
-    /** The publish script's KEYS and ARGV (layout: {@link #PUBLISH_TEMPLATE}). */
+    /** The publish script's KEYS and ARGV (layout: {@link RedisScripts#PUBLISH}). */
     private record ScriptCall(List<String> keys, List<String> args) {
     }
 
@@ -371,7 +223,7 @@ final class RedisBroker implements Broker {
      * on the same connection (it waits for that connection's writes); fewer confirmations in time are an unknown
      * outcome too: the primary holds the publish, a failover may lose it.
      */
-    private List<?> publishOnce(RateLimit limit, Script script, ScriptCall call) {
+    private List<?> publishOnce(RateLimit limit, RedisScripts.Script script, ScriptCall call) {
         HostAndPort askedTo = null;
         for (int attempt = 1; ; attempt++) {
             Connection connection = connectionFor(call.keys().get(call.keys().size() - 1), askedTo);
@@ -421,7 +273,7 @@ final class RedisBroker implements Broker {
     }
 
     /** Runs the script by its SHA, or by its source when Redis does not know it; each preceded by ASKING when asked to. */
-    private static Object evaluate(Connection connection, Script script, List<String> keys, List<String> args, boolean asking) {
+    private static Object evaluate(Connection connection, RedisScripts.Script script, List<String> keys, List<String> args, boolean asking) {
         try {
             return run(connection, COMMANDS.evalsha(script.sha(), keys, args), asking);
         } catch (JedisNoScriptException e) {
@@ -485,7 +337,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public Replay replay(Stream stream, NotificationId after) {
-        List<?> reply = (List<?>) call(REPLAY, List.of(RedisKeys.stream(stream)),
+        List<?> reply = (List<?>) call(RedisScripts.REPLAY, List.of(RedisKeys.stream(stream)),
                 List.of(after == null ? "" : after.toString()));
         List<Notification> entries = new ArrayList<>(reply.size() / 2);
         for (int i = 3; i < reply.size(); i += 2) {
@@ -496,7 +348,7 @@ final class RedisBroker implements Broker {
     }
 
     /** Runs a script by its SHA, loading it first when Redis does not know it (a fresh or restarted Redis). */
-    private Object call(Script script, List<String> keys, List<String> args) {
+    private Object call(RedisScripts.Script script, List<String> keys, List<String> args) {
         try {
             try {
                 return commands.evalsha(script.sha(), keys, args);
@@ -550,20 +402,5 @@ final class RedisBroker implements Broker {
         canary.close();
         feed.close();
         clients.close();
-    }
-
-    private record Script(String source, String sha) {
-        Script(String source) {
-            this(source, sha1(source));
-        }
-
-        private static String sha1(String text) {
-            try {
-                byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
-                return HexFormat.of().formatHex(digest);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }
