@@ -25,6 +25,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -52,7 +53,7 @@ public class PublishResource {
     static final String REPLAYED = "Idempotent-Replayed";
 
     private static final String EXAMPLE_KEY = "order-12345-placed";
-    private static final String USER_ID = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
+    static final String ID_RULE = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
     private static final String KEY = "Optional. A retry with the same key and the same body within herald.publish.idempotency-ttl "
             + "(default 24 h) is answered with the original id and Idempotent-Replayed: true, and not published again; the "
             + "same key with another body is 422. Scoped to the caller and the recipient. 1 to 255 visible ASCII characters.";
@@ -84,10 +85,7 @@ public class PublishResource {
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response broadcast(@HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                               @Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(headers);
-        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
-        return accepted("Notification queued", publishing.publish(caller,
-                new Broker.Publication(Stream.BROADCAST, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+        return publish(() -> Stream.BROADCAST, "Notification queued", idempotencyKey, body, headers);
     }
 
     @POST
@@ -98,15 +96,27 @@ public class PublishResource {
                     + "on /ws/notifications/{userId}.")
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
-    public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
+    public Response notifyUser(@PathParam("userId") @Parameter(description = ID_RULE, example = "42", required = true) String userId,
                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(headers);
-        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
-        Stream stream = userStream(userId);
-        return accepted("Notification sent to user " + userId, publishing.publish(caller,
-                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+        return publish(() -> userStream(userId), "Notification sent to user " + userId, idempotencyKey, body, headers);
+    }
+
+    @POST
+    @Path("notify/group/{group}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Publish to a group",
+            description = "Stores the object in the group's history, which its members (tokens whose groups claim holds "
+                    + "herald.channels.group-prefix + the group, group:<group> by default) and admins may read. Delivery "
+                    + "on sockets comes in a later version.")
+    @RequestBody(ref = "Notification")
+    @APIResponse(responseCode = "202", ref = "Accepted")
+    public Response notifyGroup(@PathParam("group") @Parameter(description = ID_RULE, example = "region:us", required = true) String group,
+                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
+                                @Parameter(hidden = true) InputStream body,
+                                @Context HttpHeaders headers) {
+        return publish(() -> groupStream(group), "Notification sent to group " + group, idempotencyKey, body, headers);
     }
 
     @POST
@@ -158,8 +168,20 @@ public class PublishResource {
     }
 
     /**
+     * One notification to one stream. Checked in this order, whatever the stream: the caller is a publisher, its
+     * Idempotency-Key, the recipient (so a caller without a token learns nothing from a bad id), the body.
+     */
+    private Response publish(Supplier<Stream> recipient, String detail, String idempotencyKey, InputStream body, HttpHeaders headers) {
+        Caller caller = guard.publisher(headers);
+        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
+        Stream stream = recipient.get();
+        return accepted(detail, publishing.publish(caller,
+                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+    }
+
+    /**
      * The 202 answer to a publish (schema "Accepted"), written out here rather than by JSON-B (the one answer on
-     * the hot path): the detail holds only a user id (no character that needs escaping in JSON), the id is digits
+     * the hot path): the detail holds only a user id or group name (no character that needs escaping in JSON), the id is digits
      * and a dash. A replay is answered the same, with the original id, and says so in a header.
      */
     private static Response accepted(String detail, Broker.Published sent) {
@@ -186,6 +208,14 @@ public class PublishResource {
     static Stream userStream(String userId) {
         try {
             return Stream.user(userId);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException(e.getMessage());
+        }
+    }
+
+    static Stream groupStream(String group) {
+        try {
+            return Stream.group(group);
         } catch (IllegalArgumentException e) {
             throw new BadRequestException(e.getMessage());
         }
