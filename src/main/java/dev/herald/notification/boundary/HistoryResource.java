@@ -25,9 +25,9 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * A user's or a group's stored notifications, for the user themself or the group's members, and admins: the frames the
- * sockets received. Answers and
- * examples are in {@code META-INF/openapi.yaml}; {@link OpenApiErrors} lists the error answers.
+ * A user's stored notifications, for the user themself, and a group's, for its members; admins read both. The
+ * frames the sockets received. Answers and examples are in {@code META-INF/openapi.yaml}; {@link OpenApiErrors} lists
+ * the error answers.
  */
 @Path("history")
 @ApplicationScoped
@@ -58,7 +58,7 @@ public class HistoryResource {
                                   schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
                           @QueryParam("after") @Parameter(description = AFTER, example = EXAMPLE_ID) String after,
                           @Context HttpHeaders headers) {
-        Stream stream = PublishResource.userStream(userId);
+        Stream stream = Stream.user(userId);
         guard.reader(headers, userId);
         return history(stream, after, limit);
     }
@@ -75,7 +75,7 @@ public class HistoryResource {
                                        schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
                                @QueryParam("after") @Parameter(description = AFTER, example = EXAMPLE_ID) String after,
                                @Context HttpHeaders headers) {
-        Stream stream = PublishResource.groupStream(group);
+        Stream stream = Stream.group(group);
         guard.groupReader(headers, group);
         return history(stream, after, limit);
     }

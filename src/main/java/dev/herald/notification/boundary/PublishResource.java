@@ -10,7 +10,6 @@ import dev.herald.security.boundary.Guard;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -100,7 +99,7 @@ public class PublishResource {
                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
-        return publish(() -> userStream(userId), "Notification sent to user " + userId, idempotencyKey, body, headers);
+        return publish(() -> Stream.user(userId), "Notification sent to user " + userId, idempotencyKey, body, headers);
     }
 
     @POST
@@ -116,7 +115,7 @@ public class PublishResource {
                                 @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                                 @Parameter(hidden = true) InputStream body,
                                 @Context HttpHeaders headers) {
-        return publish(() -> groupStream(group), "Notification sent to group " + group, idempotencyKey, body, headers);
+        return publish(() -> Stream.group(group), "Notification sent to group " + group, idempotencyKey, body, headers);
     }
 
     @POST
@@ -169,7 +168,7 @@ public class PublishResource {
 
     /**
      * One notification to one stream. Checked in this order, whatever the stream: the caller is a publisher, its
-     * Idempotency-Key, the recipient (so a caller without a token learns nothing from a bad id), the body.
+     * Idempotency-Key, the recipient (a bad id or name is a {@link BadInputException}, 400), the body.
      */
     private Response publish(Supplier<Stream> recipient, String detail, String idempotencyKey, InputStream body, HttpHeaders headers) {
         Caller caller = guard.publisher(headers);
@@ -181,8 +180,8 @@ public class PublishResource {
 
     /**
      * The 202 answer to a publish (schema "Accepted"), written out here rather than by JSON-B (the one answer on
-     * the hot path): the detail holds only a user id or group name (no character that needs escaping in JSON), the id is digits
-     * and a dash. A replay is answered the same, with the original id, and says so in a header.
+     * the hot path): the detail holds only a user id or a group name (no character that needs escaping in JSON), the id
+     * is digits and a dash. A replay is answered the same, with the original id, and says so in a header.
      */
     private static Response accepted(String detail, Broker.Published sent) {
         Response.ResponseBuilder answer = Response.accepted("{\"detail\":\"" + detail + "\",\"id\":\"" + sent.notification().id() + "\"}");
@@ -202,22 +201,6 @@ public class PublishResource {
             return new IdempotencyKey(caller.userId(), value);
         } catch (BadInputException e) {
             throw new BadInputException("the " + IDEMPOTENCY_KEY + " header is malformed: " + e.getMessage());
-        }
-    }
-
-    static Stream userStream(String userId) {
-        try {
-            return Stream.user(userId);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException(e.getMessage());
-        }
-    }
-
-    static Stream groupStream(String group) {
-        try {
-            return Stream.group(group);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException(e.getMessage());
         }
     }
 }

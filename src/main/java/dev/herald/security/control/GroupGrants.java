@@ -24,7 +24,7 @@ public class GroupGrants {
 
     /** Whether the caller's token makes it a member of the group. */
     public boolean isMember(Caller caller, String group) {
-        return caller.isIn(prefix + group);
+        return caller.isIn(grantFor(group));
     }
 
     /** A group's history is for its members and the admin group. */
@@ -32,7 +32,7 @@ public class GroupGrants {
         return isMember(caller, group) || caller.isIn(adminGroup);
     }
 
-    /** The token group that grants a group, for error messages. */
+    /** The entry of a token's groups claim that grants the group. */
     public String grantFor(String group) {
         return prefix + group;
     }
