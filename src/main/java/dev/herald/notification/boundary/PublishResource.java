@@ -121,8 +121,9 @@ public class PublishResource {
     @POST
     @Path("notify-batch")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Publish many per-user notifications in one request",
-            description = "Each item is stored in its user's history and sent to that user's sessions, with its own id, "
+    @Operation(summary = "Publish many notifications to users or groups in one request",
+            description = "Each item names a userId or a group (exactly one of the two); it is stored in that user's or group's "
+                    + "history and sent to the user's sessions, with its own id, "
                     + "in the order posted; the valid items are published as one step in the broker. Invalid items are "
                     + "refused one by one (their index in the detail) without affecting the others. Each item takes one "
                     + "permit of the caller's rate limit. An item's optional idempotencyKey works as the Idempotency-Key "
