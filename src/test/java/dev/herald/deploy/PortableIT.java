@@ -177,9 +177,10 @@ class PortableIT {
         JsonObject document = reply.json();
         List<String> publish = List.of("202", "400", "401", "403", "413", "415", "422", "429", "503", "504");
         Map<String, List<String>> expected = Map.of(
-                "/notify", publish, "/notify/{userId}", publish,
+                "/notify", publish, "/notify/{userId}", publish, "/notify/group/{group}", publish,
                 "/notify-batch", List.of("202", "207", "400", "401", "403", "413", "415", "422", "429", "503", "504"),
-                "/history/{userId}", List.of("200", "400", "401", "403", "503"));
+                "/history/{userId}", List.of("200", "400", "401", "403", "503"),
+                "/history/group/{group}", List.of("200", "400", "401", "403", "503"));
         JsonObject paths = document.getJsonObject("paths");
         assertAll(expected.entrySet().stream().map(route -> () -> {
             JsonObject operation = paths.getJsonObject(route.getKey()).getJsonObject(route.getKey().startsWith("/history") ? "get" : "post");
@@ -188,12 +189,33 @@ class PortableIT {
         }));
         assertTrue(document.getJsonObject("components").getJsonObject("responses").containsKey("PublishUnconfirmed"),
                 "META-INF/openapi.yaml was read: " + document.getJsonObject("components").keySet());
-        for (String route : List.of("/notify", "/notify/{userId}")) {
+        for (String route : List.of("/notify", "/notify/{userId}", "/notify/group/{group}")) {
             JsonArray parameters = paths.getJsonObject(route).getJsonObject("post").getJsonArray("parameters");
             assertTrue(parameters.getValuesAs(JsonObject.class).stream().anyMatch(parameter ->
                     "Idempotency-Key".equals(parameter.getString("name", null)) && "header".equals(parameter.getString("in", null))),
                     () -> route + " documents the Idempotency-Key header: " + parameters);
         }
+    }
+
+    @Test
+    void a_group_notification_is_kept_in_the_groups_history_for_its_members_only_and_not_in_the_users_of_that_name() {
+        String group = "region:" + TestTokens.freshUser();
+        Reply sent = post("notify/group/" + group, TestTokens.publisher(), "{\"title\":\"Maintenance\",\"n\":1}");
+        assertEquals(202, sent.status(), sent::toString);
+        assertEquals("Notification sent to group " + group, sent.json().getString("detail"), sent::toString);
+        Reply batch = post("notify-batch", TestTokens.publisher(), "[{\"group\":\"" + group + "\",\"notification\":{\"n\":2}},"
+                + "{\"group\":\"" + group + "\",\"userId\":\"" + group + "\",\"notification\":{\"n\":3}}]");
+        assertEquals(207, batch.status(), batch::toString);
+
+        Reply history = get("history/group/" + group, TestTokens.token(TestTokens.freshUser(), "group:" + group));
+        assertEquals(List.of(1, 2), numbers(history), "a member reads the group's history");
+        assertEquals(sent.json().getString("id"), history.jsonArray().getJsonObject(0).getString("id"), history::toString);
+        assertAll(
+                () -> assertEquals(List.of(1, 2), numbers(get("history/group/" + group, TestTokens.admin())), "an admin"),
+                () -> assertProblem(403, get("history/group/" + group, TestTokens.token(group, "group:other")), "a non-member"),
+                () -> assertProblem(401, get("history/group/" + group, null), "no token"),
+                () -> assertProblem(400, post("notify/group/bad%20name", TestTokens.publisher(), "{}"), "a bad group name"),
+                () -> assertEquals(List.of(), numbers(get("history/" + group, TestTokens.token(group))), "the user of that name"));
     }
 
     @Test

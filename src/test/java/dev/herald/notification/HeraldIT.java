@@ -473,6 +473,99 @@ class HeraldIT {
         return Http.post(herald().http(path), token, json, headers);
     }
 
+    // ---------------------------------------------------------------------------------------- groups
+
+    @Test
+    void a_group_notification_is_published_with_its_id_counted_by_kind_and_kept_for_members_and_admins_only() {
+        String group = "region:" + TestTokens.freshUser();
+        String member = TestTokens.token(TestTokens.freshUser(), "group:" + group);
+        Map<String, Double> before = metrics();
+        Reply sent = post("notify/group/" + group, "{\"title\":\"Maintenance\",\"n\":1}");
+        assertEquals(202, sent.status(), sent::toString);
+        assertEquals("Notification sent to group " + group, sent.json().getString("detail"), sent::toString);
+        String id = sent.json().getString("id");
+        String key = UUID.randomUUID().toString();
+        Reply keyed = postWithKey("notify/group/" + group, TestTokens.publisher(), "{\"n\":2}", key);
+        Reply retried = postWithKey("notify/group/" + group, TestTokens.publisher(), "{\"n\":2}", key);
+        assertEquals(keyed.json(), retried.json(), retried::toString);
+        assertEquals("true", retried.header("Idempotent-Replayed").orElse(null), retried::toString);
+
+        Reply asMember = Http.get(herald().http("history/group/" + group), member);
+        assertEquals(List.of(1, 2), numbers(asMember), "a member reads the group's history, the replay stored once");
+        assertEquals(id, asMember.jsonArray().getJsonObject(0).getString("id"), asMember::toString);
+        assertEquals(List.of(2), numbers(Http.get(herald().http("history/group/" + group + "?after=" + id + "&limit=5"), member)));
+        assertEquals(List.of(2), numbers(get("history/group/" + group + "?limit=1")), "an admin reads any group's history");
+        assertEquals(List.of(), numbers(get("history/" + group)), "the user with the group's name got nothing");
+
+        String outsider = TestTokens.freshUser();
+        URI history = herald().http("history/group/" + group);
+        assertAll(
+                () -> assertProblem(403, Http.get(history, TestTokens.token(outsider, "group:region:elsewhere")), "another group's member"),
+                () -> assertProblem(403, Http.get(history, TestTokens.token(outsider, group)), "the group's name without the prefix"),
+                () -> assertProblem(403, Http.get(history, TestTokens.publisher()), "a publisher is no reader"),
+                () -> assertProblem(403, Http.get(history, TestTokens.token(group)), "the user named like the group"),
+                () -> assertProblem(401, Http.get(history, null), "no token"),
+                () -> assertProblem(403, Http.post(herald().http("notify/group/" + group), member, "{}"), "a member is no publisher"),
+                () -> assertProblem(401, Http.post(herald().http("notify/group/" + group), null, "{}"), "publish without a token"),
+                () -> assertProblem(400, post("notify/group/bad%20name", "{}"), "publish to a bad group name"),
+                () -> assertProblem(400, post("notify/group/" + "g".repeat(129), "{}"), "a group name over 128 characters"),
+                () -> assertProblem(400, post("notify/group/" + group, "[]"), "a body that is no object"),
+                () -> assertProblem(400, get("history/group/bad%20name"), "history of a bad group name"),
+                () -> assertProblem(400, get("history/group/" + group + "?limit=0"), "a bad limit"));
+        assertEquals(List.of(1, 2), numbers(get("history/group/" + group)), "nothing refused was stored");
+
+        Map<String, Double> after = metrics();
+        assertEquals(2, delta(before, after, "herald_notifications_published_total{kind=\"group\"}"), after::toString);
+        assertEquals(0, delta(before, after, "herald_notifications_published_total{kind=\"user\"}"), after::toString);
+        assertTrue(after.keySet().stream().noneMatch(series -> series.contains(group)), () -> "no group name in a series: " + after);
+    }
+
+    @Test
+    void notify_group_slash_a_name_is_the_groups_route_and_a_user_named_group_keeps_theirs() {
+        String group = "team:" + TestTokens.freshUser();
+        Reply toGroup = post("notify/group/" + group, "{\"n\":1}");
+        Reply toUserGroup = post("notify/group", "{\"n\":2}");
+        Reply toUserWithColon = post("notify/group:" + group, "{\"n\":3}");
+        assertEquals("Notification sent to group " + group, toGroup.json().getString("detail"), toGroup::toString);
+        assertEquals("Notification sent to user group", toUserGroup.json().getString("detail"), toUserGroup::toString);
+        assertEquals("Notification sent to user group:" + group, toUserWithColon.json().getString("detail"), toUserWithColon::toString);
+        assertEquals(List.of(1), numbers(get("history/group/" + group)));
+        Reply userGroup = get("history/group");
+        assertEquals(toUserGroup.json().getString("id"), userGroup.jsonArray().getJsonObject(userGroup.jsonArray().size() - 1)
+                .getString("id"), () -> "GET /history/group is the user group's: " + userGroup);
+        assertEquals(List.of(3), numbers(get("history/group:" + group)));
+        Reply groupsOwn = Http.get(herald().http("history/group"), TestTokens.token("group"));
+        assertEquals(200, groupsOwn.status(), () -> "the user named group reads their own history: " + groupsOwn);
+    }
+
+    @Test
+    void a_batch_mixes_users_and_groups_and_refuses_an_item_that_names_both_or_neither() {
+        String alice = TestTokens.freshUser();
+        String group = "team:" + TestTokens.freshUser();
+        try (TestSocket aliceSocket = TestSocket.connect(userSocket(alice, null))) {
+            String body = "[" + String.join(",", batchItem(alice, 1), groupBatchItem(group, 2),
+                    "{\"userId\":\"" + alice + "\",\"group\":\"" + group + "\",\"notification\":{\"n\":3}}",
+                    "{\"notification\":{\"n\":4}}", groupBatchItem("bad name", 5), groupBatchItem(group, 6)) + "]";
+            Reply reply = post("notify-batch", body);
+
+            assertEquals(207, reply.status(), reply::toString);
+            JsonArray results = reply.json().getJsonArray("results");
+            assertEquals(List.of(202, 202, 400, 400, 400, 202),
+                    results.stream().map(r -> r.asJsonObject().getInt("status")).toList(), reply::toString);
+            assertTrue(results.getJsonObject(2).getString("detail").startsWith("item 2: "), reply::toString);
+            assertTrue(results.getJsonObject(3).getString("detail").startsWith("item 3: "), reply::toString);
+            assertEquals(1, JsonText.object(aliceSocket.next(FRAME)).getInt("n"));
+            aliceSocket.assertNothingWithin(QUIET);
+            assertEquals(List.of(1), numbers(get("history/" + alice)), "the user got only their item");
+            assertEquals(List.of(2, 6), numbers(get("history/group/" + group)), "the group got its items in order");
+            assertEquals(results.getJsonObject(1).getString("id"), get("history/group/" + group).jsonArray().getJsonObject(0).getString("id"));
+        }
+    }
+
+    private static String groupBatchItem(String group, int n) {
+        return "{\"group\":\"" + group + "\",\"notification\":{\"n\":" + n + "}}";
+    }
+
     // ---------------------------------------------------------------------------------------- metrics
 
     @Test

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The body of {@code POST /notify-batch}: a JSON array of {@code {"userId": "42", "notification": {…}}}, each with an
- * optional {@code "idempotencyKey"}.
+ * The body of {@code POST /notify-batch}: a JSON array of {@code {"userId": "42", "notification": {…}}} (or
+ * {@code "group": "region:us"} instead of the userId), each with an optional {@code "idempotencyKey"}.
  * Each item is checked on its own, so one bad item is reported with its index instead of failing the rest; each
  * notification is published as the text posted for it (never re-serialised), like a single publish.
  */
@@ -71,9 +71,13 @@ final class Batch {
                 return Item.refused(index, 400, "\"" + part.key() + "\" appears twice");
             }
         }
-        String userId = fields.get("userId");
-        if (userId == null || !userId.startsWith("\"")) {
-            return Item.refused(index, 400, "\"userId\" must be a string");
+        if (fields.containsKey("userId") == fields.containsKey("group")) {
+            return Item.refused(index, 400, "name exactly one recipient: \"userId\" or \"group\"");
+        }
+        boolean toGroup = fields.containsKey("group");
+        String recipient = fields.get(toGroup ? "group" : "userId");
+        if (!recipient.startsWith("\"")) {
+            return Item.refused(index, 400, "\"" + (toGroup ? "group" : "userId") + "\" must be a string");
         }
         String notification = fields.get("notification");
         if (notification == null || !notification.startsWith("{")) {
@@ -84,7 +88,7 @@ final class Batch {
             return Item.refused(index, 400, "\"idempotencyKey\" must be a string");
         }
         try {
-            Stream stream = Stream.user(JsonText.string(userId));
+            Stream stream = toGroup ? Stream.group(JsonText.string(recipient)) : Stream.user(JsonText.string(recipient));
             if (utf8Length(notification, maxPayloadBytes) > maxPayloadBytes) {
                 return Item.refused(index, 413, "the notification is larger than " + maxPayloadBytes + " bytes (herald.max-payload-bytes)");
             }

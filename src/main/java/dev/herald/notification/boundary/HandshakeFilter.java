@@ -112,7 +112,7 @@ public class HandshakeFilter extends HttpFilter {
             refuse(request, response, 503, "this node takes no more sockets now; connect to another node");
             return;
         }
-        if (!stream.isBroadcast() && outboxes.openSessions(stream) >= maxPerUser) {
+        if (stream.isUser() && outboxes.openSessions(stream) >= maxPerUser) {
             telemetry.refusedOverUserLimit();
             refuse(request, response, 429, "too many open sockets for this user (herald.websocket.max-sessions-per-user "
                     + maxPerUser + ")");

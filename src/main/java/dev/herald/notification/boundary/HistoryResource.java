@@ -25,13 +25,18 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * A user's stored notifications, for the user themself or an admin: the frames the sockets received. Answers and
- * examples are in {@code META-INF/openapi.yaml}; {@link OpenApiErrors} lists the error answers.
+ * A user's stored notifications, for the user themself, and a group's, for its members; admins read both. The
+ * frames the sockets received. Answers and examples are in {@code META-INF/openapi.yaml}; {@link OpenApiErrors} lists
+ * the error answers.
  */
 @Path("history")
 @ApplicationScoped
 @Produces(MediaType.APPLICATION_JSON)
 public class HistoryResource {
+
+    private static final String LIMIT = "1 to herald.history.size (the default)";
+    private static final String AFTER = "an id: return what came after it";
+    private static final String EXAMPLE_ID = "1795521056811-0";
 
     @Inject
     Broker broker;
@@ -48,15 +53,34 @@ public class HistoryResource {
     @Operation(summary = "A user's stored notifications, oldest first",
             description = "Without after: the newest `limit`. With after: the first `limit` after that id (page forward).")
     @APIResponse(responseCode = "200", ref = "History")
-    public String history(@PathParam("userId") @Parameter(description = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -",
-                                  example = "42", required = true) String userId,
-                          @QueryParam("limit") @Parameter(description = "1 to herald.history.size (the default)",
+    public String history(@PathParam("userId") @Parameter(description = PublishResource.ID_RULE, example = "42", required = true) String userId,
+                          @QueryParam("limit") @Parameter(description = LIMIT,
                                   schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
-                          @QueryParam("after") @Parameter(description = "an id: return what came after it",
-                                  example = "1795521056811-0") String after,
+                          @QueryParam("after") @Parameter(description = AFTER, example = EXAMPLE_ID) String after,
                           @Context HttpHeaders headers) {
-        Stream stream = PublishResource.userStream(userId);
+        Stream stream = Stream.user(userId);
         guard.reader(headers, userId);
+        return history(stream, after, limit);
+    }
+
+    @GET
+    @Path("group/{group}")
+    @Operation(summary = "A group's stored notifications, oldest first",
+            description = "For the group's members (tokens whose groups claim holds herald.channels.group-prefix + the group, "
+                    + "group:<group> by default) and admins. Without after: the newest `limit`. With after: the first `limit` "
+                    + "after that id (page forward).")
+    @APIResponse(responseCode = "200", ref = "History")
+    public String groupHistory(@PathParam("group") @Parameter(description = PublishResource.ID_RULE, example = "region:us", required = true) String group,
+                               @QueryParam("limit") @Parameter(description = LIMIT,
+                                       schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) String limit,
+                               @QueryParam("after") @Parameter(description = AFTER, example = EXAMPLE_ID) String after,
+                               @Context HttpHeaders headers) {
+        Stream stream = Stream.group(group);
+        guard.groupReader(headers, group);
+        return history(stream, after, limit);
+    }
+
+    private String history(Stream stream, String after, String limit) {
         return broker.history(stream, afterId(after), limit(limit)).stream()
                 .map(Notification::frame)
                 .collect(Collectors.joining(",", "[", "]"));

@@ -10,7 +10,6 @@ import dev.herald.security.boundary.Guard;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -25,6 +24,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -52,7 +52,7 @@ public class PublishResource {
     static final String REPLAYED = "Idempotent-Replayed";
 
     private static final String EXAMPLE_KEY = "order-12345-placed";
-    private static final String USER_ID = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
+    static final String ID_RULE = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
     private static final String KEY = "Optional. A retry with the same key and the same body within herald.publish.idempotency-ttl "
             + "(default 24 h) is answered with the original id and Idempotent-Replayed: true, and not published again; the "
             + "same key with another body is 422. Scoped to the caller and the recipient. 1 to 255 visible ASCII characters.";
@@ -84,10 +84,7 @@ public class PublishResource {
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response broadcast(@HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                               @Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(headers);
-        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
-        return accepted("Notification queued", publishing.publish(caller,
-                new Broker.Publication(Stream.BROADCAST, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+        return publish(() -> Stream.BROADCAST, "Notification queued", idempotencyKey, body, headers);
     }
 
     @POST
@@ -98,22 +95,35 @@ public class PublishResource {
                     + "on /ws/notifications/{userId}.")
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
-    public Response notifyUser(@PathParam("userId") @Parameter(description = USER_ID, example = "42", required = true) String userId,
+    public Response notifyUser(@PathParam("userId") @Parameter(description = ID_RULE, example = "42", required = true) String userId,
                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
-        Caller caller = guard.publisher(headers);
-        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
-        Stream stream = userStream(userId);
-        return accepted("Notification sent to user " + userId, publishing.publish(caller,
-                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+        return publish(() -> Stream.user(userId), "Notification sent to user " + userId, idempotencyKey, body, headers);
+    }
+
+    @POST
+    @Path("notify/group/{group}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Publish to a group",
+            description = "Stores the object in the group's history, which its members (tokens whose groups claim holds "
+                    + "herald.channels.group-prefix + the group, group:<group> by default) and admins may read. Delivery "
+                    + "on sockets comes in a later version.")
+    @RequestBody(ref = "Notification")
+    @APIResponse(responseCode = "202", ref = "Accepted")
+    public Response notifyGroup(@PathParam("group") @Parameter(description = ID_RULE, example = "region:us", required = true) String group,
+                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
+                                @Parameter(hidden = true) InputStream body,
+                                @Context HttpHeaders headers) {
+        return publish(() -> Stream.group(group), "Notification sent to group " + group, idempotencyKey, body, headers);
     }
 
     @POST
     @Path("notify-batch")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Publish many per-user notifications in one request",
-            description = "Each item is stored in its user's history and sent to that user's sessions, with its own id, "
+    @Operation(summary = "Publish many notifications to users or groups in one request",
+            description = "Each item names a userId or a group (exactly one of the two); it is stored in that user's or group's "
+                    + "history and sent to the user's sessions, with its own id, "
                     + "in the order posted; the valid items are published as one step in the broker. Invalid items are "
                     + "refused one by one (their index in the detail) without affecting the others. Each item takes one "
                     + "permit of the caller's rate limit. An item's optional idempotencyKey works as the Idempotency-Key "
@@ -158,9 +168,21 @@ public class PublishResource {
     }
 
     /**
+     * One notification to one stream. Checked in this order, whatever the stream: the caller is a publisher, its
+     * Idempotency-Key, the recipient (a bad id or name is a {@link BadInputException}, 400), the body.
+     */
+    private Response publish(Supplier<Stream> recipient, String detail, String idempotencyKey, InputStream body, HttpHeaders headers) {
+        Caller caller = guard.publisher(headers);
+        IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
+        Stream stream = recipient.get();
+        return accepted(detail, publishing.publish(caller,
+                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+    }
+
+    /**
      * The 202 answer to a publish (schema "Accepted"), written out here rather than by JSON-B (the one answer on
-     * the hot path): the detail holds only a user id (no character that needs escaping in JSON), the id is digits
-     * and a dash. A replay is answered the same, with the original id, and says so in a header.
+     * the hot path): the detail holds only a user id or a group name (no character that needs escaping in JSON), the id
+     * is digits and a dash. A replay is answered the same, with the original id, and says so in a header.
      */
     private static Response accepted(String detail, Broker.Published sent) {
         Response.ResponseBuilder answer = Response.accepted("{\"detail\":\"" + detail + "\",\"id\":\"" + sent.notification().id() + "\"}");
@@ -180,14 +202,6 @@ public class PublishResource {
             return new IdempotencyKey(caller.userId(), value);
         } catch (BadInputException e) {
             throw new BadInputException("the " + IDEMPOTENCY_KEY + " header is malformed: " + e.getMessage());
-        }
-    }
-
-    static Stream userStream(String userId) {
-        try {
-            return Stream.user(userId);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException(e.getMessage());
         }
     }
 }

@@ -1,11 +1,14 @@
 package dev.herald.notification.control;
 
 import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Stream;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -49,8 +52,8 @@ public class Publishing {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         List<Notification> fresh = sent.stream().filter(published -> !published.replayed()).map(Broker.Published::notification).toList();
         if (!fresh.isEmpty()) { // a call of replays only published nothing: neither counted nor timed
-            long broadcasts = fresh.stream().filter(notification -> notification.stream().isBroadcast()).count();
-            telemetry.published(fresh.size() - broadcasts, broadcasts, took);
+            telemetry.published(fresh.stream().collect(Collectors.groupingBy(notification -> notification.stream().kind(),
+                    () -> new EnumMap<>(Stream.Kind.class), Collectors.counting())), took);
         }
         return sent;
     }

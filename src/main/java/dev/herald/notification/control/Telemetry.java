@@ -2,7 +2,9 @@ package dev.herald.notification.control;
 
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Stream;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * What Herald reports about itself. The MicroProfile Metrics implementation lives in one class
@@ -15,8 +17,10 @@ public interface Telemetry {
      * Notifications were stored and published by one call to the broker (a publish, or a batch), which
      * {@code took} this long: counted per notification, timed once per call. Replays of an idempotency key are not
      * notifications published: a call that published only replays is not reported.
+     *
+     * @param byKind how many went to each kind of stream; a kind with none may be missing
      */
-    void published(long toUsers, long broadcasts, Duration took);
+    void published(Map<Stream.Kind, Long> byKind, Duration took);
 
     /** A frame reached a socket (its write completed). */
     void delivered(Notification notification);
@@ -38,7 +42,7 @@ public interface Telemetry {
     class None implements Telemetry {
 
         @Override
-        public void published(long toUsers, long broadcasts, Duration took) {
+        public void published(Map<Stream.Kind, Long> byKind, Duration took) {
         }
 
         @Override

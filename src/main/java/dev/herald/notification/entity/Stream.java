@@ -1,52 +1,111 @@
 package dev.herald.notification.entity;
 
 import dev.herald.security.entity.Caller;
+import dev.herald.security.entity.GroupName;
 import dev.herald.security.entity.UserId;
 import java.util.Objects;
 
 /**
- * Where a notification goes: one user's stream, or the broadcast stream every client on
- * {@code /ws/notifications} hears. Ids are ordered within a stream, never across streams.
+ * Where a notification goes: one user's stream, a group's stream (every member's), or the broadcast stream every
+ * client on {@code /ws/notifications} hears. Ids are ordered within a stream, never across streams.
  *
- * @param userId the recipient, or {@code null} for the broadcast stream
+ * @param kind whose stream it is
+ * @param id the user id or the group name; {@code null} for the broadcast stream
  */
-public record Stream(String userId) {
+public record Stream(Kind kind, String id) {
 
-    private static final String BROADCAST_NAME = "broadcast";
-    private static final String USER_PREFIX = "user:";
+    /** The kinds of stream; {@link #label()} names the kind in metrics and in stream names. */
+    public enum Kind {
+        USER("user"), GROUP("group"), BROADCAST("broadcast");
 
-    public static final Stream BROADCAST = new Stream(null);
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    private static final String USER_PREFIX = Kind.USER.label() + ":";
+    private static final String GROUP_PREFIX = Kind.GROUP.label() + ":";
+
+    public static final Stream BROADCAST = new Stream(Kind.BROADCAST, null);
 
     public Stream {
-        if (userId != null) {
-            UserId.check(userId);
+        Objects.requireNonNull(kind, "kind");
+        switch (kind) {
+            case USER -> UserId.check(id);
+            case GROUP -> GroupName.check(id);
+            case BROADCAST -> {
+                if (id != null) {
+                    throw new IllegalArgumentException("the broadcast stream has no id");
+                }
+            }
         }
     }
 
     public static Stream user(String userId) {
-        return new Stream(Objects.requireNonNull(userId, "userId"));
+        return new Stream(Kind.USER, Objects.requireNonNull(userId, "userId"));
     }
 
-    /** Every valid token may open the broadcast stream; a user's stream only that user's (src/site/markdown/security.md). */
+    public static Stream group(String name) {
+        return new Stream(Kind.GROUP, Objects.requireNonNull(name, "group"));
+    }
+
+    /**
+     * Every valid token may open the broadcast stream; a user's stream only that user's (src/site/markdown/security.md).
+     * A group's membership depends on configuration ({@code dev.herald.security.control.GroupGrants}): not decided here,
+     * and no socket carries a group's stream yet.
+     */
     public boolean isOpenTo(Caller caller) {
-        return isBroadcast() || caller.is(userId);
+        return switch (kind) {
+            case BROADCAST -> true;
+            case USER -> caller.is(id);
+            case GROUP -> false;
+        };
     }
 
     public boolean isBroadcast() {
-        return userId == null;
+        return kind == Kind.BROADCAST;
     }
 
-    /** A stable name, usable in Redis keys and channels: {@code broadcast} or {@code user:<id>}. */
+    public boolean isUser() {
+        return kind == Kind.USER;
+    }
+
+    public boolean isGroup() {
+        return kind == Kind.GROUP;
+    }
+
+    /** The recipient of a user's stream, else {@code null}. */
+    public String userId() {
+        return isUser() ? id : null;
+    }
+
+    /**
+     * A stable name, usable in Redis keys and channels: {@code broadcast}, {@code user:<id>} or {@code group:<name>}.
+     * No name is another's: the ids hold no braces and the broadcast name has no colon.
+     */
     public String name() {
-        return isBroadcast() ? BROADCAST_NAME : USER_PREFIX + userId;
+        return switch (kind) {
+            case BROADCAST -> Kind.BROADCAST.label();
+            case USER -> USER_PREFIX + id;
+            case GROUP -> GROUP_PREFIX + id;
+        };
     }
 
     public static Stream named(String name) {
-        if (BROADCAST_NAME.equals(name)) {
+        if (Kind.BROADCAST.label().equals(name)) {
             return BROADCAST;
         }
         if (name.startsWith(USER_PREFIX)) {
             return user(name.substring(USER_PREFIX.length()));
+        }
+        if (name.startsWith(GROUP_PREFIX)) {
+            return group(name.substring(GROUP_PREFIX.length()));
         }
         throw new IllegalArgumentException("not a stream name: " + name);
     }

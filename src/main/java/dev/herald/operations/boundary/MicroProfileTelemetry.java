@@ -5,6 +5,7 @@ import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.Stream;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +15,7 @@ import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,8 +56,7 @@ public class MicroProfileTelemetry implements Telemetry {
     @Inject
     Broker broker;
 
-    private Counter publishedToUsers;
-    private Counter broadcast;
+    private final Map<Stream.Kind, Counter> published = new EnumMap<>(Stream.Kind.class);
     private Counter delivered;
     private Counter resubscribes;
     private Counter probeMisses;
@@ -72,10 +73,10 @@ public class MicroProfileTelemetry implements Telemetry {
 
     @PostConstruct
     void register() {
-        publishedToUsers = registry.counter(metadata("herald_notifications_published",
-                "Notifications stored and published, by kind (user or broadcast)"), new Tag("kind", "user"));
-        broadcast = registry.counter(metadata("herald_notifications_published",
-                "Notifications stored and published, by kind (user or broadcast)"), new Tag("kind", "broadcast"));
+        for (Stream.Kind kind : Stream.Kind.values()) {
+            published.put(kind, registry.counter(metadata("herald_notifications_published",
+                    "Notifications stored and published, by kind of stream (user, group or broadcast)"), new Tag("kind", kind.label())));
+        }
         delivered = registry.counter(metadata("herald_notifications_delivered",
                 "Frames written to WebSocket sessions (one per session reached)"));
         resubscribes = registry.counter(metadata("herald_subscriber_reconnects",
@@ -108,13 +109,8 @@ public class MicroProfileTelemetry implements Telemetry {
     }
 
     @Override
-    public void published(long toUsers, long broadcasts, Duration took) {
-        if (toUsers > 0) {
-            publishedToUsers.inc(toUsers);
-        }
-        if (broadcasts > 0) {
-            broadcast.inc(broadcasts);
-        }
+    public void published(Map<Stream.Kind, Long> byKind, Duration took) {
+        byKind.forEach((kind, count) -> published.get(kind).inc(count));
         publishTime.update(took);
     }
 

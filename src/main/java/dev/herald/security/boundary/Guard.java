@@ -1,6 +1,7 @@
 package dev.herald.security.boundary;
 
 import dev.herald.problem.boundary.Problem;
+import dev.herald.security.control.GroupGrants;
 import dev.herald.security.control.InvalidTokenException;
 import dev.herald.security.control.TokenVerifier;
 import dev.herald.security.entity.Caller;
@@ -28,6 +29,9 @@ public class Guard {
     TokenVerifier verifier;
 
     @Inject
+    GroupGrants groups;
+
+    @Inject
     @ConfigProperty(name = "herald.auth.publisher-group")
     String publisherGroup;
 
@@ -49,6 +53,16 @@ public class Guard {
         Caller caller = caller(headers);
         if (!caller.is(userId) && !caller.isIn(adminGroup)) {
             throw new ForbiddenException("only the user themself or the \"" + adminGroup + "\" group may read this history");
+        }
+        return caller;
+    }
+
+    /** A member of the group ({@link GroupGrants}) or an admin; 401 without a valid token, 403 for anyone else. */
+    public Caller groupReader(HttpHeaders headers, String group) {
+        Caller caller = caller(headers);
+        if (!groups.mayRead(caller, group)) {
+            throw new ForbiddenException("only members of the group (token group \"" + groups.grantFor(group) + "\") or the \""
+                    + adminGroup + "\" group may read this history");
         }
         return caller;
     }

@@ -14,9 +14,14 @@ public final class UserId {
 
     /** The id unchanged, or a BadInputException saying the rule. */
     public static String check(String userId) {
-        if (userId == null || !VALID.matcher(userId).matches()) {
+        if (!isValid(userId)) {
             throw new BadInputException(RULE);
         }
         return userId;
+    }
+
+    /** The one character rule, shared with {@link GroupName}. */
+    static boolean isValid(String value) {
+        return value != null && VALID.matcher(value).matches();
     }
 }

@@ -3,9 +3,11 @@ package dev.herald.notification.boundary;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.notification.entity.Stream;
 import dev.herald.problem.entity.BadInputException;
 import dev.herald.testing.HostileJson;
 import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,7 +46,9 @@ class HostileBatchTest {
                 assertTrue(text.contains(json), () -> "published as posted: " + json + " in " + text);
                 if (posted != null) {
                     assertEquals(posted.getJsonObject(i).get("notification"), HostileJson.reference(json).orElseThrow(), text);
-                    assertEquals(posted.getJsonObject(i).getString("userId"), item.publication().stream().userId(), text);
+                    JsonObject sent = posted.getJsonObject(i);
+                    Stream expected = sent.containsKey("group") ? Stream.group(sent.getString("group")) : Stream.user(sent.getString("userId"));
+                    assertEquals(expected, item.publication().stream(), text);
                 }
             }
             return items.stream().allMatch(item -> item.publication() != null) ? "all items accepted" : "some items refused";
@@ -66,6 +70,27 @@ class HostileBatchTest {
         assertEquals(400, items.get(0).status(), items.toString());
     }
 
+    @Test
+    void anItemNamesExactlyOneRecipientAUserOrAGroup() {
+        List<Batch.Item> items = Batch.parse(HostileJson.utf8("[" + String.join(",",
+                        "{\"group\":\"region:us\",\"notification\":{\"n\":0}}",
+                        "{\"userId\":\"region:us\",\"notification\":{\"n\":1}}",
+                        "{\"userId\":\"a\",\"group\":\"b\",\"notification\":{}}",
+                        "{\"notification\":{}}",
+                        "{\"group\":\"bad name\",\"notification\":{}}",
+                        "{\"group\":42,\"notification\":{}}",
+                        "{\"group\":\"x\",\"group\":\"y\",\"notification\":{}}") + "]"),
+                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
+        assertEquals(Stream.group("region:us"), items.get(0).publication().stream());
+        assertEquals(Stream.user("region:us"), items.get(1).publication().stream(), "the same name as a user is that user");
+        assertEquals(List.of(202, 202, 400, 400, 400, 400, 400), items.stream().map(Batch.Item::status).toList(), items::toString);
+        assertEquals("item 2: name exactly one recipient: \"userId\" or \"group\"", items.get(2).detail(), "both");
+        assertEquals("item 3: name exactly one recipient: \"userId\" or \"group\"", items.get(3).detail(), "neither");
+        assertTrue(items.get(4).detail().startsWith("item 4: group must be 1 to 128 characters"), items.get(4)::detail);
+        assertEquals("item 5: \"group\" must be a string", items.get(5).detail());
+        assertEquals("item 6: \"group\" appears twice", items.get(6).detail());
+    }
+
     private static byte[] batch(HostileJson hostile) {
         if (hostile.nextInt(5) == 0) {
             return hostile.body();
@@ -77,6 +102,8 @@ class HostileBatchTest {
                     () -> HostileJson.literal(hostile.anyString(10)));
             items.add(hostile.anyOf(
                     () -> "{\"userId\":" + user + ",\"notification\":" + hostile.object() + "}",
+                    () -> "{\"group\":" + user + ",\"notification\":" + hostile.object() + "}",
+                    () -> "{\"group\":" + user + ",\"userId\":\"42\",\"notification\":" + hostile.object() + "}",
                     () -> "{\"notification\":" + hostile.object() + ",\"userId\":" + user + ",\"x\":[1]}",
                     () -> "{\"userId\":\"42\",\"notification\":" + hostile.deep() + "}",
                     hostile::object,

@@ -211,6 +211,24 @@ abstract class BrokerContract {
     }
 
     @Test
+    void aGroupsStreamIsStoredAndDeliveredLikeAnyStreamApartFromTheUserOfTheSameName() throws InterruptedException {
+        Stream group = followed(Stream.group(user.userId()));
+        Notification toGroup = broker.publish(group, Payload.parse("{\"to\":\"group\"}"));
+        assertEquals(toGroup, live.next());
+        Notification toUser = broker.publish(user, Payload.parse("{\"to\":\"user\"}"));
+        assertEquals(toUser, live.next(), "the group's was delivered once, and not as the user's");
+
+        assertEquals("herald:stream:{group:" + user.userId() + "}", RedisKeys.stream(group), "in its own slot on Cluster");
+        assertEquals(List.of(toGroup), broker.history(group, null, 10), "the group's history holds only the group's");
+        assertEquals(List.of(toUser), broker.history(user, null, 10), "the user's history holds only the user's");
+        assertEquals(toGroup.id(), broker.replay(group, null).lastGenerated());
+        Published forTheGroup = broker.publish(null, List.of(keyed(group, "same-key", "{}"))).get(0);
+        Published forTheUser = broker.publish(null, List.of(keyed(user, "same-key", "{}"))).get(0);
+        assertFalse(forTheGroup.replayed() || forTheUser.replayed(), "a key used for group x is not used for user x");
+        assertEquals(group, forTheGroup.notification().stream());
+    }
+
+    @Test
     void aCallerMayBurstThenMustWaitWhileOthersAreUnaffected() {
         Broker.RateLimit limit = new Broker.RateLimit("publisher-" + UUID.randomUUID(), 1, 5);
         for (int i = 0; i < 5; i++) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -58,14 +59,16 @@ class PublishingTest {
         List<String> reported = new ArrayList<>();
         publishing.telemetry = new Telemetry.None() {
             @Override
-            public void published(long toUsers, long broadcasts, Duration took) {
-                reported.add(toUsers + " to users, " + broadcasts + " broadcast");
+            public void published(Map<Stream.Kind, Long> byKind, Duration took) {
+                reported.add(byKind.toString());
             }
         };
         Broker.Publication order = new Broker.Publication(USER, Payload.parse("{}"), new IdempotencyKey("a", "order-1"));
         publishing.publish(caller("a"), order);
         publishing.publish(caller("a"), order);
-        publishing.publish(caller("a"), List.of(order, new Broker.Publication(Stream.BROADCAST, Payload.parse("{}"))));
-        assertEquals(List.of("1 to users, 0 broadcast", "0 to users, 1 broadcast"), reported);
+        publishing.publish(caller("a"), List.of(order, new Broker.Publication(Stream.BROADCAST, Payload.parse("{}")),
+                new Broker.Publication(Stream.group("region:us"), Payload.parse("{}")),
+                new Broker.Publication(Stream.group("region:eu"), Payload.parse("{}"))));
+        assertEquals(List.of("{USER=1}", "{GROUP=2, BROADCAST=1}"), reported, "counted by kind of stream, replays left out");
     }
 }
