@@ -1,7 +1,9 @@
 package dev.herald.notification;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.testing.Await;
 import dev.herald.testing.HeraldNode;
 import dev.herald.testing.RedisClusterSet;
 import dev.herald.testing.RedisSentinelSet;
@@ -12,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterAll;
@@ -22,9 +25,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Herald's promise when Redis itself fails over, on two Payara Micro nodes with sessions on both (the machinery of
  * {@link ChaosIT}: {@link Scenario}): a Sentinel primary SIGKILLed, a Cluster primary SIGKILLed, a Cluster slot
- * migrated, all while publishing with {@code herald.redis.wait-replicas=1}; and a publisher that retries every unclear
- * outcome with its {@code Idempotency-Key}. (A subscriber cut off with {@code REPLICAOF NO ONE} is CanaryIT's, at the
- * broker: the same scenario on two nodes lost its last notifications in about half the runs; see issue 13's notes.) Each prints
+ * migrated, all while publishing with {@code herald.redis.wait-replicas=1}; a subscriber silently cut off from the
+ * publishes ({@code REPLICAOF NO ONE} on the Redis it listens to), which the canary must notice; and a publisher that
+ * retries every unclear outcome with its {@code Idempotency-Key}. Each prints
  * {@code <scenario>: published N, delivered N, lost 0, duplicated 0}. Few notifications per scenario: the faults, not
  * the volume, are the point. Each topology's nodes boot once, when its first scenario needs them.
  */
@@ -32,6 +35,8 @@ class FailoverChaosIT {
 
     /** Every publish waits for one replica: a failover then loses nothing that was answered 202. */
     private static final Map<String, String> DURABLE = Map.of("HERALD_REDIS_WAIT_REPLICAS", "1", "HERALD_REDIS_WAIT_TIMEOUT", "PT0.5S");
+    private static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
+    private static final int PROBE_MISSES = 3;
     private static final Duration FAILOVER = Duration.ofSeconds(30);
 
     private static ScheduledExecutorService scheduler;
@@ -80,6 +85,38 @@ class FailoverChaosIT {
             s.note("failover " + Duration.between(at, Instant.now()).toMillis() + " ms after SIGKILL");
             redis.restart(killed); // the new primary's replica: WAIT 1 can be met again
             s.awaitAcknowledged(s.publisher.acknowledged() + 150);
+            s.finish();
+            stop(nodes);
+        }
+    }
+
+    @Test
+    void a_subscriber_cut_off_from_the_publishes_is_noticed_by_the_canary_and_nothing_is_lost() {
+        try (RedisServer primary = RedisServer.start(); RedisServer replica = RedisServer.start()) {
+            replica.expectOk("REPLICAOF", "127.0.0.1", String.valueOf(primary.port()));
+            Await.until("the replica is in sync", Duration.ofSeconds(20), () -> replica.isReplicaOf(primary));
+            // publishing on the primary, listening on its replica (Redis passes PUBLISH on to replicas)
+            List<HeraldNode> nodes = nodes("canary", primary.uri(), Map.of("HERALD_REDIS_SUBSCRIBER_URI", replica.uri(),
+                    "HERALD_REDIS_PROBE_INTERVAL", PROBE_INTERVAL.toString(), "HERALD_REDIS_PROBE_MISSES", String.valueOf(PROBE_MISSES)));
+            Scenario s = scenario("canary-replicaof-no-one", nodes, false);
+            s.start();
+            s.awaitAcknowledged(100);
+            Instant cut = Instant.now();
+            replica.expectOk("REPLICAOF", "NO", "ONE"); // connected, healthy, and hearing nothing any more
+            Duration limit = PROBE_INTERVAL.multipliedBy(PROBE_MISSES).plusSeconds(1);
+            List<CompletableFuture<Duration>> unready = nodes.stream()
+                    .map(node -> CompletableFuture.supplyAsync(() -> untilNotReady(node, cut, limit.plusSeconds(5)))).toList();
+            for (int i = 0; i < nodes.size(); i++) {
+                Duration noticed = unready.get(i).join();
+                assertTrue(noticed != null && noticed.compareTo(limit) <= 0,
+                        nodes.get(i) + " /health/ready must turn 503 within " + limit.toMillis() + " ms of the cut: " + noticed);
+                s.note(nodes.get(i).name() + " not ready " + noticed.toMillis() + " ms after the cut");
+            }
+            s.awaitAcknowledged(s.publisher.acknowledged() + 100); // published meanwhile: caught up from history on each reconnect
+            replica.expectOk("REPLICAOF", "127.0.0.1", String.valueOf(primary.port()));
+            nodes.forEach(node -> Await.until(node + " ready again once the replica follows the primary", Duration.ofSeconds(30),
+                    () -> node.readyStatus() == 200));
+            s.awaitAcknowledged(s.publisher.acknowledged() + 100);
             s.finish();
             stop(nodes);
         }
@@ -153,5 +190,10 @@ class FailoverChaosIT {
             current.publisher.withIdempotencyKeys();
         }
         return current;
+    }
+
+    /** How long after {@code since} the node's readiness turned away from 200, or null if not within {@code timeout}. */
+    private static Duration untilNotReady(HeraldNode node, Instant since, Duration timeout) {
+        return Await.within(timeout, () -> node.readyStatus() != 200) ? Duration.between(since, Instant.now()) : null;
     }
 }

@@ -211,6 +211,7 @@ final class RedisSubscriber implements LiveFeed {
         public void onPSubscribe(String pattern, int subscribedChannels) {
             lastHeard = System.nanoTime();
             wasSubscribed = true;
+            messages.subscribed();
             LOG.log(quiet ? Level.DEBUG : Level.INFO, "Redis subscriber subscribed to {0}", pattern);
             listener.subscribed();
         }

@@ -294,6 +294,7 @@ final class ShardedSubscriber implements LiveFeed {
         public void onSSubscribe(String channel, int subscribedChannels) {
             ready = true;
             confirmed.add(channel);
+            messages.subscribed();
             String name = RedisKeys.channelName(channel);
             Stream stream = name == null ? null : streamOrNull(name);
             if (stream != null) {
