@@ -1,6 +1,5 @@
 package dev.herald.notification.control;
 
-import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,7 +7,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -50,10 +49,14 @@ public class Publishing {
         Broker.RateLimit limit = rateLimit > 0 ? new Broker.RateLimit(caller.userId(), rateLimit, burst) : null;
         List<Broker.Published> sent = broker.publish(limit, publications);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        List<Notification> fresh = sent.stream().filter(published -> !published.replayed()).map(Broker.Published::notification).toList();
-        if (!fresh.isEmpty()) { // a call of replays only published nothing: neither counted nor timed
-            telemetry.published(fresh.stream().collect(Collectors.groupingBy(notification -> notification.stream().kind(),
-                    () -> new EnumMap<>(Stream.Kind.class), Collectors.counting())), took);
+        Map<Stream.Kind, Long> byKind = new EnumMap<>(Stream.Kind.class);
+        for (Broker.Published published : sent) {
+            if (!published.replayed()) {
+                byKind.merge(published.notification().stream().kind(), 1L, Long::sum);
+            }
+        }
+        if (!byKind.isEmpty()) { // a call of replays only published nothing: neither counted nor timed
+            telemetry.published(byKind, took);
         }
         return sent;
     }

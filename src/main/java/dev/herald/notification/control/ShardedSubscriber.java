@@ -212,7 +212,7 @@ final class ShardedSubscriber implements LiveFeed {
         }
     }
 
-    /** From a reader: {@code channel} is no longer subscribed on {@code shard} (on request, or the slot moved). */
+    /** Runs {@code onReconciler} on the reconciler thread, the only one that changes subscriptions, and wakes it. */
     private void report(Runnable onReconciler) {
         reports.add(onReconciler);
         wake.release();
@@ -221,7 +221,7 @@ final class ShardedSubscriber implements LiveFeed {
     /** Drops every shard connection: the reconciler subscribes everything again on the slot map as it is now. */
     @Override
     public void reconnect() {
-        refreshSlots();
+        report(this::refreshSlots); // on the reconciler: the canary may call this from a reader thread
         shards.values().forEach(Shard::drop);
     }
 
