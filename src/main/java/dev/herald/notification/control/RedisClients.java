@@ -107,10 +107,6 @@ final class RedisClients {
         }
     }
 
-    RedisUri uri() {
-        return uri;
-    }
-
     boolean isCluster() {
         return uri.mode() == RedisUri.Mode.CLUSTER;
     }
