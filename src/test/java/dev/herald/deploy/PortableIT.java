@@ -28,9 +28,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -216,6 +220,61 @@ class PortableIT {
                 () -> assertProblem(401, get("history/group/" + group, null), "no token"),
                 () -> assertProblem(400, post("notify/group/bad%20name", TestTokens.publisher(), "{}"), "a bad group name"),
                 () -> assertEquals(List.of(), numbers(get("history/" + group, TestTokens.token(group))), "the user of that name"));
+    }
+
+    @Test
+    void a_members_socket_carries_its_stream_and_its_group_with_cursors_and_resumes_from_a_cursor_with_exactly_what_it_missed() {
+        String user = TestTokens.freshUser();
+        String group = "team:" + TestTokens.freshUser();
+        String token = TestTokens.token(user, "group:" + group);
+        String path = "ws/notifications/" + user + "?groups=" + group + "&token=" + token;
+        Map<Integer, String> ids = new HashMap<>();
+        String cursor;
+        try (TestSocket socket = TestSocket.connect(ws(path))) {
+            ids.put(1, accepted(post("notify/group/" + group, TestTokens.publisher(), "{\"n\":1}")));
+            ids.put(2, accepted(post("notify/" + user, TestTokens.publisher(), "{\"n\":2}")));
+            List<JsonObject> frames = frames(socket, 2, ids);
+            assertEquals(Map.of("group:" + group, List.of(1), "user", List.of(2)), byStream(frames), frames::toString);
+            cursor = frames.get(1).getString("cursor");
+        }
+        ids.put(3, accepted(post("notify/group/" + group, TestTokens.publisher(), "{\"n\":3}")));
+        ids.put(4, accepted(post("notify/" + user, TestTokens.publisher(), "{\"n\":4}")));
+        ids.put(5, accepted(post("notify/group/" + group, TestTokens.publisher(), "{\"n\":5}")));
+        try (TestSocket resumed = TestSocket.connect(ws(path + "&since=" + cursor))) {
+            ids.put(6, accepted(post("notify/group/" + group, TestTokens.publisher(), "{\"n\":6}")));
+            List<JsonObject> frames = frames(resumed, 4, ids);
+            assertEquals(Map.of("group:" + group, List.of(3, 5, 6), "user", List.of(4)), byStream(frames),
+                    () -> "since=<cursor of the last frame>: exactly what was missed, then live: " + frames);
+            resumed.assertNothingWithin(QUIET);
+        }
+        assertAll(
+                () -> TestSocket.assertRefusedWithProblem(400, ws(path + "&since=" + ids.get(4)), "since=<plain id> on two streams"),
+                () -> TestSocket.assertRefusedWithProblem(403, ws("ws/notifications/" + user + "?groups=" + group + ",other&token=" + token),
+                        "a group the token does not grant"),
+                () -> assertProblem(400, post("notify/group/" + group, TestTokens.publisher(), "{\"cursor\":\"x\"}"), "a body with cursor"));
+    }
+
+    /** The next {@code count} frames of a multi-stream socket, each with its stream, a URL-safe cursor and the 202's id. */
+    private static List<JsonObject> frames(TestSocket socket, int count, Map<Integer, String> ids) {
+        List<JsonObject> frames = IntStream.range(0, count).mapToObj(i -> JsonText.object(socket.next(FRAME))).toList();
+        for (JsonObject frame : frames) {
+            assertEquals(Set.of("id", "ts", "stream", "cursor", "n"), frame.keySet(), frame::toString);
+            assertTrue(frame.getString("cursor").matches("[A-Za-z0-9_.-]+"), frame::toString);
+            assertEquals(ids.get(frame.getInt("n")), frame.getString("id"), frame::toString);
+        }
+        return frames;
+    }
+
+    /** Each stream's {@code n}, in arrival order. */
+    private static Map<String, List<Integer>> byStream(List<JsonObject> frames) {
+        Map<String, List<Integer>> byStream = new TreeMap<>();
+        frames.forEach(frame -> byStream.computeIfAbsent(frame.getString("stream"), k -> new ArrayList<>()).add(frame.getInt("n")));
+        return byStream;
+    }
+
+    private static String accepted(Reply reply) {
+        assertEquals(202, reply.status(), reply::toString);
+        return reply.json().getString("id");
     }
 
     @Test

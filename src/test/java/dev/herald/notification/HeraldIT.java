@@ -566,6 +566,117 @@ class HeraldIT {
         return "{\"group\":\"" + group + "\",\"notification\":{\"n\":" + n + "}}";
     }
 
+    // ---------------------------------------------------------------------------------------- sockets with several streams
+
+    @Test
+    void a_socket_carries_exactly_the_streams_it_asked_for_each_frame_naming_its_stream_with_a_cursor() {
+        String us = "region:" + TestTokens.freshUser();
+        String eu = "region:" + TestTokens.freshUser();
+        String alice = TestTokens.freshUser();
+        String bob = TestTokens.freshUser();
+        String carol = TestTokens.freshUser();
+        try (TestSocket aliceSocket = TestSocket.connect(ws("ws/notifications/" + alice + "?groups=" + us + "&broadcast=true&token="
+                + TestTokens.token(alice, "group:" + us)));
+             TestSocket bobSocket = TestSocket.connect(ws("ws/notifications/" + bob + "?groups=" + eu + "&token="
+                     + TestTokens.token(bob, "group:" + eu)));
+             TestSocket carolSocket = TestSocket.connect(ws("ws/notifications?groups=" + eu + "&groups=" + us + "," + eu
+                     + "&broadcast=false&token=" + TestTokens.token(carol, "group:" + us, "group:" + eu)));
+             TestSocket usOnly = TestSocket.connect(ws("ws/notifications?groups=" + us + "&broadcast=false&token="
+                     + TestTokens.token(carol, "group:" + us)))) {
+            Map<Integer, String> ids = new java.util.HashMap<>();
+            ids.put(1, accepted(post("notify/group/" + eu, "{\"n\":1}")));
+            ids.put(2, accepted(post("notify/group/" + us, "{\"n\":2}")));
+            ids.put(3, publish(alice, "{\"n\":3}"));
+            ids.put(4, publish(bob, "{\"n\":4}"));
+            ids.put(5, accepted(post("notify", "{\"n\":5}")));
+            Reply batch = post("notify-batch", "[" + String.join(",", batchItem(alice, 6), groupBatchItem(us, 7),
+                    groupBatchItem(eu, 8), batchItem(bob, 9)) + "]");
+            assertEquals(202, batch.status(), batch::toString);
+            for (int n = 6; n <= 9; n++) {
+                ids.put(n, batch.json().getJsonArray("results").getJsonObject(n - 6).getString("id"));
+            }
+
+            assertEquals(Map.of("group:" + us, List.of(2, 7), "user", List.of(3, 6), "broadcast", List.of(5)),
+                    streams(aliceSocket, 5, ids), "alice's socket: her stream, region:us and the broadcasts, never region:eu");
+            assertEquals(Map.of("group:" + eu, List.of(1, 8), "user", List.of(4, 9)), streams(bobSocket, 4, ids),
+                    "bob's socket: his stream and region:eu, never alice's stream, region:us or the broadcasts (not asked for)");
+            assertEquals(Map.of("group:" + eu, List.of(1, 8), "group:" + us, List.of(2, 7)), streams(carolSocket, 4, ids),
+                    "a socket of groups only (duplicates dropped): no user's stream");
+            for (int n : List.of(2, 7)) {
+                JsonObject frame = JsonText.object(usOnly.next(FRAME));
+                assertEquals(Set.of("id", "ts", "n"), frame.keySet(), () -> "one stream: the frame as today " + frame);
+                assertEquals(ids.get(n), frame.getString("id"), frame::toString);
+            }
+            for (TestSocket socket : List.of(aliceSocket, bobSocket, carolSocket, usOnly)) {
+                socket.assertNothingWithin(QUIET);
+            }
+        }
+    }
+
+    @Test
+    void a_group_socket_is_refused_with_a_problem_unless_the_token_grants_every_group_and_the_streams_are_valid() {
+        String us = "region:" + TestTokens.freshUser();
+        String eu = "region:" + TestTokens.freshUser();
+        String alice = TestTokens.freshUser();
+        String member = TestTokens.token(alice, "group:" + us);
+        String id = accepted(post("notify/group/" + us, "{\"n\":1}"));
+        List<String> many = IntStream.range(0, 32).mapToObj(i -> "team:" + i + "-" + alice).toList();
+        String grantsAll = TestTokens.token(alice, many.stream().map(g -> "group:" + g).toArray(String[]::new));
+        assertAll(
+                () -> assertTrue(TestSocket.assertRefusedWithProblem(403, ws("ws/notifications/" + alice + "?groups=" + us + "," + eu
+                        + "&token=" + member), "a group the token does not grant").json().getString("detail").contains(eu),
+                        "the refusal names the group"),
+                () -> TestSocket.assertRefusedWithProblem(403, ws("ws/notifications?groups=" + eu + "&token=" + member),
+                        "a group the token does not grant, on the broadcast path"),
+                () -> TestSocket.assertRefusedWithProblem(403, ws("ws/notifications/" + alice + "?groups=" + us + "&token="
+                        + TestTokens.token(alice, us)), "the group's name without the prefix is no grant"),
+                () -> TestSocket.assertRefusedWithProblem(403, ws("ws/notifications/" + alice + "?groups=" + us + "&token="
+                        + TestTokens.token(TestTokens.freshUser(), "group:" + us)), "a member's token for another user's stream"),
+                () -> TestSocket.assertRefusedWithProblem(400, ws("ws/notifications/" + alice + "?groups=bad%20name&token=" + member),
+                        "a bad group name"),
+                () -> TestSocket.assertRefusedWithProblem(400, ws("ws/notifications/" + alice + "?groups=" + us + "&broadcast=yes&token="
+                        + member), "broadcast neither true nor false"),
+                () -> TestSocket.assertRefusedWithProblem(400, ws("ws/notifications?broadcast=false&token=" + member), "no stream at all"),
+                () -> TestSocket.assertRefusedWithProblem(400, ws("ws/notifications/" + alice + "?groups=" + String.join(",", many)
+                        + "&token=" + grantsAll), "33 streams (the user's and 32 groups) where 32 is the most"),
+                () -> TestSocket.assertRefusedWithProblem(400, ws("ws/notifications/" + alice + "?groups=" + us + "&since=" + id
+                        + "&token=" + member), "since=<plain id> on a socket of two streams"),
+                () -> TestSocket.assertRefusedWithProblem(400, ws("ws/notifications/" + alice + "?groups=" + us
+                        + "&since=h1.bm90LWEtY3Vyc29y&token=" + member), "a cursor Herald did not write"),
+                () -> assertProblem(400, post("notify/group/" + us, "{\"stream\":\"user\",\"n\":2}"), "a body with \"stream\""),
+                () -> assertProblem(400, post("notify/" + alice, "{\"cursor\":\"h1.x\",\"n\":2}"), "a body with \"cursor\""),
+                () -> assertProblem(400, post("notify", "{\"n\":2,\"stream\":\"broadcast\"}"), "a broadcast with \"stream\""));
+        try (TestSocket most = TestSocket.connect(ws("ws/notifications/" + alice + "?groups="
+                + String.join(",", many.subList(0, 31)) + "&token=" + grantsAll))) {
+            assertFalse(most.closed().isDone(), "32 streams are allowed: " + most.closed());
+        }
+        assertEquals(List.of(1), numbers(get("history/group/" + us)), "nothing refused was stored");
+        assertEquals(List.of(), numbers(get("history/" + alice)), "nothing refused was stored");
+    }
+
+    /** The next {@code count} frames of a multi-stream socket, as {@code n} per stream in arrival order, each checked. */
+    private static Map<String, List<Integer>> streams(TestSocket socket, int count, Map<Integer, String> ids) {
+        Map<String, List<Integer>> byStream = new java.util.TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            String text = socket.next(FRAME);
+            JsonObject frame = JsonText.object(text);
+            assertEquals(Set.of("id", "ts", "stream", "cursor", "n"), frame.keySet(), () -> "fields of " + text);
+            assertTrue(frame.getString("cursor").matches("[A-Za-z0-9_.-]+"), () -> "a URL-safe cursor: " + text);
+            assertEquals(ids.get(frame.getInt("n")), frame.getString("id"), () -> "the id the 202 gave: " + text);
+            byStream.computeIfAbsent(frame.getString("stream"), k -> new ArrayList<>()).add(frame.getInt("n"));
+        }
+        return byStream;
+    }
+
+    private static String accepted(Reply reply) {
+        assertEquals(202, reply.status(), reply::toString);
+        return reply.json().getString("id");
+    }
+
+    private URI ws(String path) {
+        return herald().ws(path);
+    }
+
     // ---------------------------------------------------------------------------------------- metrics
 
     @Test

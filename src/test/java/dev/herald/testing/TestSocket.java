@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +116,21 @@ public final class TestSocket implements AutoCloseable {
                 () -> connect(uri, headers, subprotocols).close(), what + ": the handshake is refused");
         assertEquals(status, failure.status(), () -> what + ": " + failure.getMessage());
         return failure;
+    }
+
+    /**
+     * Asserts that the server refuses the upgrade with {@code status} and a problem+json body ({@link Http#assertProblem}),
+     * and returns that answer. The JDK's WebSocket client shows a refused upgrade's status but not its body, so the body
+     * comes from the same request sent again as a plain GET carrying {@code Sec-WebSocket-Key} and
+     * {@code Sec-WebSocket-Version} (the JDK's HTTP client may not send {@code Upgrade}), which Herald checks as a handshake.
+     */
+    public static Http.Reply assertRefusedWithProblem(int status, URI uri, String what) {
+        assertRefused(status, uri, what);
+        URI http = URI.create(uri.toString().replaceFirst("^ws", "http"));
+        return Http.assertProblem(status, Http.send(HttpRequest.newBuilder(http).timeout(Http.TIMEOUT)
+                .header("Sec-WebSocket-Key", Base64.getEncoder().encodeToString(new byte[16]))
+                .header("Sec-WebSocket-Version", "13")
+                .GET().build()), what + " (the refusal's body)");
     }
 
     /** The Ping/Pong round trip that proves the server's {@code @OnOpen} has returned. */

@@ -5,14 +5,17 @@ import dev.herald.testing.chaos.Publisher.Recipient;
 import dev.herald.testing.chaos.ResilientSession.Frame;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Herald's promise, checked per recipient session: every notification answered 202 is received exactly once,
  * ids strictly increase, the notifications arrive in publish order, nothing arrives that was never posted (or
  * was refused with 503, or never reached a node), and an attempt whose outcome the publisher could not know
- * (ambiguous) arrives at most once.
+ * (ambiguous) arrives at most once. On a session that carries several streams, each is checked on its own
+ * ({@link Subscription}): ids of different streams are unrelated.
  */
 public final class Deliveries {
 
@@ -22,6 +25,15 @@ public final class Deliveries {
     private long lost;
     private long duplicated;
     private final List<String> violations = new ArrayList<>();
+    /** Sessions whose own failures are in {@link #violations} already: a multi-stream session is checked once per stream. */
+    private final Set<ResilientSession> reported = new HashSet<>();
+
+    /** Where a recipient's notifications arrive: a session, and the stream's frame name on a multi-stream one (else null). */
+    public record Subscription(ResilientSession session, String stream) {
+        public String name() {
+            return stream == null ? session.name() : session.name() + "[" + stream + "]";
+        }
+    }
 
     public Deliveries(String scenario) {
         this.scenario = scenario;
@@ -52,6 +64,11 @@ public final class Deliveries {
 
     /** Checks every session of one recipient against what was published to it. */
     public void check(Recipient recipient, List<ResilientSession> sessions) {
+        checkSubscriptions(recipient, sessions.stream().map(session -> new Subscription(session, null)).toList());
+    }
+
+    /** Checks every subscription of one recipient against what was published to it. */
+    public void checkSubscriptions(Recipient recipient, List<Subscription> subscriptions) {
         List<Attempt> acknowledged = recipient.acknowledged();
         Map<Long, Attempt> attempts = recipient.attempts();
         Map<String, Attempt> byId = new HashMap<>();
@@ -66,16 +83,19 @@ public final class Deliveries {
                         + acknowledged.get(i - 1).id() + ", n=" + (i + 1) + " got " + attempt.id());
             }
         }
-        for (ResilientSession session : sessions) {
-            checkSession(recipient, session, acknowledged, attempts, byId);
+        for (Subscription subscription : subscriptions) {
+            checkSession(recipient, subscription, acknowledged, attempts, byId);
         }
     }
 
-    private void checkSession(Recipient recipient, ResilientSession session, List<Attempt> acknowledged,
+    private void checkSession(Recipient recipient, Subscription subscription, List<Attempt> acknowledged,
                               Map<Long, Attempt> attempts, Map<String, Attempt> byId) {
-        String who = session.name();
-        List<Frame> frames = session.frames();
-        session.failures().forEach(failure -> violations.add(who + ": " + failure));
+        ResilientSession session = subscription.session();
+        String who = subscription.name();
+        List<Frame> frames = session.frames(subscription.stream());
+        if (reported.add(session)) {
+            session.failures().forEach(failure -> violations.add(session.name() + ": " + failure));
+        }
         Map<String, Integer> copiesById = new HashMap<>();
         Map<Long, Integer> copiesOfAmbiguous = new HashMap<>();
         List<Long> acknowledgedOrder = new ArrayList<>();
@@ -127,7 +147,9 @@ public final class Deliveries {
         }
         if (!missing.isEmpty()) {
             violations.add(who + ": lost " + missing.size() + " acknowledged notification(s), n=" + abbreviate(missing)
-                    + "; last id received " + session.lastId() + "; closes " + session.closures());
+                    + "; last id received " + session.lastId() + "; closes " + session.closures()
+                    + (session.connectFailures().isEmpty() ? "" : "; last failed connect "
+                    + session.connectFailures().get(session.connectFailures().size() - 1)));
         }
         copiesOfAmbiguous.forEach((attempt, copies) -> {
             if (copies > 1) {

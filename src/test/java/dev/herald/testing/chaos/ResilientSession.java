@@ -7,6 +7,7 @@ import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.net.URI;
@@ -17,8 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,6 +36,13 @@ import java.util.concurrent.TimeUnit;
  * node when its own is down, alternating otherwise. A close with 1008 or 4410 is not retried: it is recorded
  * as a failure (a chaos test keeps all history, so a resume can never legitimately be refused).
  * <p>
+ * A session made with {@link #multiStream} carries several streams on one socket (issue 14: the user's, the
+ * broadcast and groups): every frame must name one of them in {@code "stream"} and hold a {@code "cursor"}, and the
+ * session resumes with {@code ?since=<cursor of the last frame received>}. A frame of a stream the socket did not
+ * ask for, or without a cursor, is a failure; so is a {@code "stream"} or {@code "cursor"} on a one-stream socket,
+ * whose frames must stay as they were. Its first connection has no {@code since} (every stream starts from then):
+ * {@link #isLive()} says when the server has opened it. {@link #drop(boolean)} ends a connection from the client.
+ * <p>
  * Records every frame's {@code id} and numbered fields ({@code n}, {@code a}, {@code s}) in arrival order,
  * duplicates included. Reading can be stopped ({@link #pause()}: no more demand, so frames pile up in the
  * TCP buffers and then on the server, as with a stalled client) and resumed. All scheduling is on the given
@@ -40,8 +50,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ResilientSession {
 
-    /** One received frame: the stream id and the publisher's fields (-1 / null when absent). */
-    public record Frame(String id, long n, long attempt, String scenario, int connection, long receivedMillis) {
+    /**
+     * One received frame: the id within its stream, the publisher's fields (-1 / null when absent), and the
+     * {@code "stream"} it names (null on a socket that carries one stream).
+     */
+    public record Frame(String id, long n, long attempt, String scenario, int connection, long receivedMillis, String stream) {
         /** Milliseconds from the notification being stored (its id's time) to its arrival here. */
         public long lagMillis() {
             int dash = id.indexOf('-');
@@ -63,19 +76,28 @@ public final class ResilientSession {
     private static final Duration PONG_TIMEOUT = Duration.ofSeconds(6);
     /** Not a WebSocket close code: the client gave up on a connection that answered nothing (see the watchdog). */
     public static final int HUNG = 4999;
+    /** Not a WebSocket close code: the client dropped the connection itself ({@link #drop(boolean)}). */
+    public static final int DROPPED = 4998;
 
     private final String name;
     private final String path;
     private final List<HeraldNode> nodes;
     private final ScheduledExecutorService scheduler;
     private final String initialSince;
+    /** The streams' frame names of a multi-stream session ({@code user}, {@code broadcast}, {@code group:<g>}); empty otherwise. */
+    private final List<String> streams;
+    /** The groups claim of the session's token. */
+    private final List<String> grants;
 
     private final List<Frame> frames = new ArrayList<>();
-    private final Set<String> ids = new HashSet<>();
+    /** Ids received per stream ({@code ""} for a one-stream session): ids of different streams are unrelated. */
+    private final Map<String, Set<String>> ids = new HashMap<>();
     private final List<Closure> closures = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final List<String> connectFailures = new ArrayList<>();
     private String lastId;
+    private String lastCursor;
+    private boolean heardOnCurrent;
     private int nodeIndex;
     private int generation;
     private int connections;
@@ -95,12 +117,34 @@ public final class ResilientSession {
      */
     public ResilientSession(String name, String path, List<HeraldNode> nodes, int firstNode, String initialSince,
                             ScheduledExecutorService scheduler) {
+        this(name, path, List.of(), List.of(), nodes, firstNode, initialSince, scheduler);
+    }
+
+    private ResilientSession(String name, String path, List<String> streams, List<String> grants, List<HeraldNode> nodes,
+                             int firstNode, String initialSince, ScheduledExecutorService scheduler) {
         this.name = name;
         this.path = path;
+        this.streams = List.copyOf(streams);
+        this.grants = List.copyOf(grants);
         this.nodes = List.copyOf(nodes);
         this.nodeIndex = firstNode;
         this.initialSince = initialSince;
         this.scheduler = scheduler;
+    }
+
+    /**
+     * A session of {@code user} on one socket carrying the user's stream, the broadcast stream and {@code groups}
+     * ({@code ws/notifications/<user>?groups=…&broadcast=true}), with a token that grants those groups
+     * ({@code group:<name>} in its groups claim).
+     */
+    public static ResilientSession multiStream(String name, String user, List<String> groups, List<HeraldNode> nodes,
+                                               int firstNode, ScheduledExecutorService scheduler) {
+        List<String> streams = new ArrayList<>(List.of("user", "broadcast"));
+        groups.forEach(group -> streams.add("group:" + group));
+        String path = "ws/notifications/" + user + "?broadcast=true"
+                + (groups.isEmpty() ? "" : "&groups=" + URLEncoder.encode(String.join(",", groups), StandardCharsets.UTF_8));
+        return new ResilientSession(name, path, streams, groups.stream().map(group -> "group:" + group).toList(), nodes,
+                firstNode, null, scheduler);
     }
 
     public String name() {
@@ -158,8 +202,59 @@ public final class ResilientSession {
         return List.copyOf(frames);
     }
 
+    /** The frames of one stream (by its frame name), or all of them when {@code stream} is null. */
+    public synchronized List<Frame> frames(String stream) {
+        return stream == null ? List.copyOf(frames) : frames.stream().filter(frame -> stream.equals(frame.stream())).toList();
+    }
+
     public synchronized boolean hasAll(Set<String> wanted) {
-        return ids.containsAll(wanted);
+        return hasAll(null, wanted);
+    }
+
+    /** Whether every id of {@code wanted} arrived on {@code stream} (null: on the session's only stream). */
+    public synchronized boolean hasAll(String stream, Set<String> wanted) {
+        return ids.getOrDefault(stream == null ? "" : stream, Set.of()).containsAll(wanted);
+    }
+
+    /** The frame names of the streams a multi-stream session carries; empty for a one-stream session. */
+    public List<String> streams() {
+        return streams;
+    }
+
+    /**
+     * Whether the current connection is open and the server has answered on it (a frame or the Pong to the Ping sent
+     * on open): the server has run its {@code @OnOpen}, so whatever is published from now on is the socket's.
+     */
+    public synchronized boolean isLive() {
+        return current != null && heardOnCurrent;
+    }
+
+    /**
+     * Ends the current connection from the client's side, as a page that is reloaded ({@code abrupt} false: a Close
+     * with 1000) or a network that fails ({@code abrupt}: the TCP connection is dropped), then reconnects as after any
+     * other close, with {@code since=} the resume point of the last frame recorded. Frames still arriving on the old
+     * connection are not recorded: the resume brings them. False when there was no open connection.
+     */
+    public boolean drop(boolean abrupt) {
+        WebSocket ws;
+        int gen;
+        String node;
+        synchronized (this) {
+            ws = current;
+            if (ws == null || stopped) {
+                return false;
+            }
+            gen = generation;
+            node = nodes.get(nodeIndex).name();
+        }
+        ended(gen, abrupt ? DROPPED : WebSocket.NORMAL_CLOSURE, abrupt ? "dropped by the client" : "closed by the client", node);
+        if (abrupt) {
+            ws.abort();
+        } else {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "client goes").orTimeout(2, TimeUnit.SECONDS)
+                    .whenComplete((done, error) -> scheduler.schedule(ws::abort, 2, TimeUnit.SECONDS));
+        }
+        return true;
     }
 
     public synchronized int received() {
@@ -187,6 +282,11 @@ public final class ResilientSession {
         return lastId;
     }
 
+    /** The resume point the next connection would use: the last cursor (multi-stream) or id received. */
+    public synchronized String resumePoint() {
+        return streams.isEmpty() ? lastId : lastCursor;
+    }
+
     /** Handshakes that failed or timed out (a node down or booting): retried, not a failure. */
     public synchronized List<String> connectFailures() {
         return List.copyOf(connectFailures);
@@ -198,10 +298,12 @@ public final class ResilientSession {
         }
         int gen = ++generation;
         HeraldNode node = nodes.get(nodeIndex);
-        String since = lastId != null ? lastId : initialSince;
+        String resume = resumePoint();
+        String since = resume != null ? resume : initialSince;
         // each user's own token (the broadcast endpoint takes any valid one), signed by the test key the nodes trust
-        String user = path.startsWith("ws/notifications/") ? path.substring("ws/notifications/".length()) : "chaos-listener";
-        URI uri = node.ws(path + "?token=" + TestTokens.token(user)
+        String endpoint = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+        String user = endpoint.startsWith("ws/notifications/") ? endpoint.substring("ws/notifications/".length()) : "chaos-listener";
+        URI uri = node.ws(path + (path.contains("?") ? "&" : "?") + "token=" + TestTokens.token(user, grants.toArray(String[]::new))
                 + (since == null ? "" : "&since=" + URLEncoder.encode(since, StandardCharsets.UTF_8)));
         Http.client().newWebSocketBuilder()
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -224,10 +326,20 @@ public final class ResilientSession {
                 failedAttempts = 0;
                 lastHeardNanos = System.nanoTime();
                 pingSentNanos = 0;
+                heardOnCurrent = false;
+                if (streams.isEmpty()) {
+                    return;
+                }
+            } else {
+                ws.abort(); // a connection that completed after the client gave up on it, or after the scenario ended
                 return;
             }
         }
-        ws.abort(); // a connection that completed after the client gave up on it, or after the scenario ended
+        try {
+            ws.sendPing(ByteBuffer.wrap(new byte[] {'!'})); // its Pong says the server has opened the session (isLive)
+        } catch (IllegalStateException e) {
+            // closing already: the close callback handles it
+        }
     }
 
     private synchronized void connectFailed(int gen, HeraldNode node, Throwable error) {
@@ -320,6 +432,7 @@ public final class ResilientSession {
         if (gen == generation) {
             lastHeardNanos = System.nanoTime();
             pingSentNanos = 0;
+            heardOnCurrent = true;
         }
     }
 
@@ -349,10 +462,31 @@ public final class ResilientSession {
             failures.add("a frame without id: " + abbreviate(text));
             return;
         }
+        String stream = text(json, "stream");
+        String cursor = text(json, "cursor");
+        if (streams.isEmpty()) {
+            if (json.containsKey("stream") || json.containsKey("cursor")) {
+                failures.add("a one-stream socket's frame with \"stream\" or \"cursor\": " + abbreviate(text));
+                return;
+            }
+        } else if (stream == null || cursor == null || cursor.isEmpty()) {
+            failures.add("a multi-stream socket's frame without \"stream\" and \"cursor\": " + abbreviate(text));
+            return;
+        } else if (!streams.contains(stream)) {
+            failures.add("a frame of " + stream + ", which this socket did not ask for " + streams + ": " + abbreviate(text));
+            return;
+        } else if (!cursor.matches("[A-Za-z0-9_.-]+")) {
+            failures.add("a cursor that is not URL-safe: " + abbreviate(text));
+        }
         frames.add(new Frame(id, number(json, "n"), number(json, "a"), json.getString("s", null), connections,
-                System.currentTimeMillis()));
-        ids.add(id);
+                System.currentTimeMillis(), stream));
+        ids.computeIfAbsent(stream == null ? "" : stream, k -> new HashSet<>()).add(id);
         lastId = id;
+        lastCursor = cursor;
+    }
+
+    private static String text(JsonObject json, String key) {
+        return json.get(key) instanceof JsonString string ? string.getString() : null;
     }
 
     private static long number(JsonObject json, String key) {

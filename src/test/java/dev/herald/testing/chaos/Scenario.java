@@ -6,6 +6,7 @@ import dev.herald.testing.Await;
 import dev.herald.testing.HeraldNode;
 import dev.herald.testing.Http;
 import dev.herald.testing.TestTokens;
+import dev.herald.testing.chaos.Deliveries.Subscription;
 import dev.herald.testing.chaos.Publisher.Recipient;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -24,6 +25,9 @@ import java.util.stream.Collectors;
  * {@link Publisher} posting numbered notifications over a few lanes while the test injects a fault; {@link #finish()}
  * waits until every acknowledged notification arrived everywhere, checks the invariants ({@link Deliveries}) and
  * prints {@code <scenario>: published N, delivered N, lost 0, duplicated 0}.
+ * <p>
+ * {@link #withGroups} makes the scenario of issue 14 instead: sockets that each carry a user's stream, the broadcast
+ * stream and the user's groups, and a publisher that also posts to the groups.
  */
 public final class Scenario {
 
@@ -38,8 +42,9 @@ private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
     final List<HeraldNode> nodes;
     final ScheduledExecutorService scheduler;
     public final List<Recipient> users = new ArrayList<>();
+    public final List<Recipient> groups = new ArrayList<>();
     final Recipient broadcast;
-    final Map<Recipient, List<ResilientSession>> sessionsByRecipient = new LinkedHashMap<>();
+    final Map<Recipient, List<Subscription>> sessionsByRecipient = new LinkedHashMap<>();
     public final Publisher publisher;
     final List<String> notes = new ArrayList<>();
     final Instant began = Instant.now();
@@ -67,8 +72,7 @@ private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
         String baseline = baselineBroadcast();
         for (int node = 0; node < nodes.size(); node++) {
             String sessionName = name + "-broadcast@" + nodes.get(node).name();
-            sessionsByRecipient.computeIfAbsent(broadcast, r -> new ArrayList<>())
-                    .add(new ResilientSession(sessionName, "ws/notifications", nodes, node, baseline, scheduler));
+            subscribe(broadcast, new ResilientSession(sessionName, "ws/notifications", nodes, node, baseline, scheduler), null);
         }
         List<List<Recipient>> userLanes = new ArrayList<>();
         for (int lane = 0; lane < LANES; lane++) {
@@ -87,10 +91,57 @@ private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
         publisher = new Publisher(name, nodes, lanes);
     }
 
+    /**
+     * Issue 14's scenario: each user of {@code groupsByUser} has one session on each of the first two nodes, each on one
+     * socket carrying the user's stream, the broadcast stream and the user's groups ({@link ResilientSession#multiStream});
+     * the publisher posts to every user (over two lanes), every group and the broadcast stream (a lane each). The
+     * sessions' first connections have no {@code since}: {@link #start()} publishes once the server opened them all.
+     *
+     * @param groupsByUser user id → the groups the user's token grants and its sockets ask for
+     */
+    public static Scenario withGroups(String name, List<HeraldNode> nodes, ScheduledExecutorService scheduler, Duration pause,
+                                      Map<String, List<String>> groupsByUser) {
+        return new Scenario(name, nodes, scheduler, pause, groupsByUser);
+    }
+
+    private Scenario(String name, List<HeraldNode> nodes, ScheduledExecutorService scheduler, Duration pause,
+                     Map<String, List<String>> groupsByUser) {
+        this.name = name;
+        this.nodes = List.copyOf(nodes);
+        this.scheduler = scheduler;
+        broadcast = new Recipient(name + "-broadcast", "notify", PAD);
+        Map<String, Recipient> groupRecipients = new LinkedHashMap<>();
+        groupsByUser.values().stream().flatMap(List::stream).distinct().forEach(group ->
+                groupRecipients.put(group, new Recipient("group:" + group, "notify/group/" + group, PAD)));
+        groups.addAll(groupRecipients.values());
+        for (Map.Entry<String, List<String>> entry : groupsByUser.entrySet()) {
+            String userId = entry.getKey();
+            Recipient user = new Recipient(userId, "notify/" + userId, PAD);
+            users.add(user);
+            for (int node = 0; node < 2; node++) {
+                ResilientSession session = ResilientSession.multiStream(userId + "@" + "AB".charAt(node), userId,
+                        entry.getValue(), nodes, node, scheduler);
+                subscribe(user, session, "user");
+                entry.getValue().forEach(group -> subscribe(groupRecipients.get(group), session, "group:" + group));
+                subscribe(broadcast, session, "broadcast");
+            }
+        }
+        List<Publisher.Lane> lanes = new ArrayList<>();
+        lanes.add(new Publisher.Lane(users.subList(0, users.size() / 2), pause));
+        lanes.add(new Publisher.Lane(users.subList(users.size() / 2, users.size()), pause));
+        groups.forEach(group -> lanes.add(new Publisher.Lane(List.of(group), pause)));
+        lanes.add(new Publisher.Lane(List.of(broadcast), pause));
+        publisher = new Publisher(name, nodes, lanes);
+    }
+
+    private void subscribe(Recipient recipient, ResilientSession session, String stream) {
+        sessionsByRecipient.computeIfAbsent(recipient, r -> new ArrayList<>()).add(new Subscription(session, stream));
+    }
+
     public ResilientSession addSession(Recipient user, String label, int firstNode) {
         ResilientSession session = new ResilientSession(user.name() + "@" + label,
                 "ws/notifications/" + user.name(), nodes, firstNode, "0", scheduler);
-        sessionsByRecipient.computeIfAbsent(user, r -> new ArrayList<>()).add(session);
+        subscribe(user, session, null);
         return session;
     }
 
@@ -112,18 +163,18 @@ private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
     }
 
     public List<ResilientSession> sessions() {
-        return sessionsByRecipient.values().stream().flatMap(List::stream).toList();
+        return sessionsByRecipient.values().stream().flatMap(List::stream).map(Subscription::session).distinct().toList();
     }
 
     public void note(String note) {
         notes.add(note);
     }
 
-    /** Connects every session, waits until each is open, then starts publishing. */
+    /** Connects every session, waits until each is open (a multi-stream one: opened by the server), then starts publishing. */
     public void start() {
         sessions().forEach(ResilientSession::start);
-        Await.until(name + ": every session connected", Duration.ofSeconds(30),
-                () -> sessions().stream().allMatch(session -> session.connections() > 0));
+        Await.until(name + ": every session connected", Duration.ofSeconds(30), () -> sessions().stream().allMatch(session ->
+                session.streams().isEmpty() ? session.connections() > 0 : session.isLive()));
         publisher.start();
     }
 
@@ -145,14 +196,14 @@ private static final Duration LATE_DUPLICATES = Duration.ofMillis(500);
         Map<Recipient, java.util.Set<String>> wanted = new LinkedHashMap<>();
         sessionsByRecipient.keySet().forEach(recipient -> wanted.put(recipient,
                 recipient.acknowledged().stream().map(Publisher.Attempt::id).collect(Collectors.toSet())));
-        BooleanSupplier complete = () -> sessionsByRecipient.entrySet().stream().allMatch(entry ->
-                entry.getValue().stream().allMatch(session -> session.hasAll(wanted.get(entry.getKey()))));
+        BooleanSupplier complete = () -> sessionsByRecipient.entrySet().stream().allMatch(entry -> entry.getValue().stream()
+                .allMatch(subscription -> subscription.session().hasAll(subscription.stream(), wanted.get(entry.getKey()))));
         boolean allArrived = Await.within(DELIVERY_DEADLINE, complete);
         LockSupport.parkNanos(LATE_DUPLICATES.toNanos()); // a window to observe, as TestSocket.assertNothingWithin
         sessions().forEach(ResilientSession::stop);
 
         Deliveries deliveries = new Deliveries(name);
-        sessionsByRecipient.forEach(deliveries::check);
+        sessionsByRecipient.forEach(deliveries::checkSubscriptions);
         int ambiguous = publisher.count("ambiguous");
         String line = name + ": published " + deliveries.expected() + ", delivered " + deliveries.delivered()
                 + ", lost " + deliveries.lost() + ", duplicated " + deliveries.duplicated()
