@@ -25,10 +25,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -583,7 +585,7 @@ class HeraldIT {
                      + "&broadcast=false&token=" + TestTokens.token(carol, "group:" + us, "group:" + eu)));
              TestSocket usOnly = TestSocket.connect(ws("ws/notifications?groups=" + us + "&broadcast=false&token="
                      + TestTokens.token(carol, "group:" + us)))) {
-            Map<Integer, String> ids = new java.util.HashMap<>();
+            Map<Integer, String> ids = new HashMap<>();
             ids.put(1, accepted(post("notify/group/" + eu, "{\"n\":1}")));
             ids.put(2, accepted(post("notify/group/" + us, "{\"n\":2}")));
             ids.put(3, publish(alice, "{\"n\":3}"));
@@ -656,7 +658,7 @@ class HeraldIT {
 
     /** The next {@code count} frames of a multi-stream socket, as {@code n} per stream in arrival order, each checked. */
     private static Map<String, List<Integer>> streams(TestSocket socket, int count, Map<Integer, String> ids) {
-        Map<String, List<Integer>> byStream = new java.util.TreeMap<>();
+        Map<String, List<Integer>> byStream = new TreeMap<>();
         for (int i = 0; i < count; i++) {
             String text = socket.next(FRAME);
             JsonObject frame = JsonText.object(text);

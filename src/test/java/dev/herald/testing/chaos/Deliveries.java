@@ -147,7 +147,8 @@ public final class Deliveries {
         }
         if (!missing.isEmpty()) {
             violations.add(who + ": lost " + missing.size() + " acknowledged notification(s), n=" + abbreviate(missing)
-                    + "; last id received " + session.lastId() + "; closes " + session.closures()
+                    + "; last id received " + (frames.isEmpty() ? null : frames.get(frames.size() - 1).id())
+                    + "; closes " + session.closures()
                     + (session.connectFailures().isEmpty() ? "" : "; last failed connect "
                     + session.connectFailures().get(session.connectFailures().size() - 1)));
         }

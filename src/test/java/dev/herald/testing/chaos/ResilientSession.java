@@ -377,7 +377,7 @@ public final class ResilientSession {
         owedDemand = null;
         closures.add(new Closure(code, reason, node, Instant.now()));
         if (code == 4410 || code == 1008) {
-            failures.add("closed with " + code + " (" + reason + ") on " + node + " after " + lastId + ": not retried");
+            failures.add("closed with " + code + " (" + reason + ") on " + node + " after " + resumePoint() + ": not retried");
             return;
         }
         nodeIndex = nextNode();
