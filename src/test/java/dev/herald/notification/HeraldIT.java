@@ -656,6 +656,31 @@ class HeraldIT {
         assertEquals(List.of(), numbers(get("history/" + alice)), "nothing refused was stored");
     }
 
+    @Test
+    void a_cursor_resumes_every_stream_of_its_socket_and_a_stream_it_does_not_cover_starts_from_the_new_connection() {
+        String alice = TestTokens.freshUser();
+        String us = "region:" + TestTokens.freshUser();
+        String payments = "team:" + TestTokens.freshUser();
+        String token = TestTokens.token(alice, "group:" + us, "group:" + payments);
+        Map<Integer, String> ids = new HashMap<>();
+        String cursor;
+        try (TestSocket first = TestSocket.connect(ws("ws/notifications/" + alice + "?groups=" + us + "&token=" + token))) {
+            ids.put(1, accepted(post("notify/group/" + us, "{\"n\":1}")));
+            cursor = JsonText.object(first.next(FRAME)).getString("cursor");
+        }
+        ids.put(2, accepted(post("notify/group/" + us, "{\"n\":2}")));
+        ids.put(3, accepted(post("notify/group/" + payments, "{\"n\":3}")));
+        ids.put(4, publish(alice, "{\"n\":4}"));
+        try (TestSocket wider = TestSocket.connect(ws("ws/notifications/" + alice + "?groups=" + us + "," + payments
+                + "&since=" + cursor + "&token=" + token))) {
+            ids.put(5, accepted(post("notify/group/" + payments, "{\"n\":5}")));
+            assertEquals(Map.of("group:" + us, List.of(2), "user", List.of(4), "group:" + payments, List.of(5)),
+                    streams(wider, 3, ids), "the cursor's streams (alice's, which had no frame yet, too) resume exactly; "
+                            + payments + ", not in the cursor, starts from the connection");
+            wider.assertNothingWithin(QUIET);
+        }
+    }
+
     /** The next {@code count} frames of a multi-stream socket, as {@code n} per stream in arrival order, each checked. */
     private static Map<String, List<Integer>> streams(TestSocket socket, int count, Map<Integer, String> ids) {
         Map<String, List<Integer>> byStream = new TreeMap<>();
