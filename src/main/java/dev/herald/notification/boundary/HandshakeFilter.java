@@ -2,7 +2,6 @@ package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
-import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import dev.herald.problem.boundary.Problem;
 import dev.herald.problem.entity.BadInputException;
@@ -29,8 +28,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Admits a WebSocket handshake, or refuses it with an HTTP status and a problem+json body before the upgrade,
- * so a refused client never has a socket: 403 (foreign Origin, or a token for another user), 401 (no or bad
- * token), 400 (bad user id or since), 503 (node full or shutting down), 429 (too many sockets for the user).
+ * so a refused client never has a socket: 403 (foreign Origin, a token for another user or without a group asked
+ * for), 401 (no or bad token), 400 (bad user id, groups, broadcast or since; too many streams), 503 (node full or
+ * shutting down), 429 (too many sockets for the user).
  */
 @WebFilter(urlPatterns = "/ws/*", asyncSupported = true)
 public class HandshakeFilter extends HttpFilter {
@@ -43,6 +43,9 @@ public class HandshakeFilter extends HttpFilter {
 
     @Inject
     OriginPolicy origins;
+
+    @Inject
+    SocketStreams streams;
 
     @Inject
     Outboxes outboxes;
@@ -91,20 +94,12 @@ public class HandshakeFilter extends HttpFilter {
             refuse(request, response, 401, e.getMessage());
             return;
         }
-        Stream stream = Stream.BROADCAST;
+        SocketStreams.Request wanted;
         try {
-            if (path.startsWith(USER_PATH)) {
-                stream = Stream.user(pathUser(path.substring(USER_PATH.length())));
-            }
-            if (request.getParameter("since") != null) {
-                NotificationId.parse(request.getParameter("since"));
-            }
+            String user = path.startsWith(USER_PATH) ? pathUser(path.substring(USER_PATH.length())) : null;
+            wanted = streams.read(user, name -> parameter(request, name), caller);
         } catch (IllegalArgumentException e) {
-            refuse(request, response, 400, e.getMessage());
-            return;
-        }
-        if (!stream.isOpenTo(caller)) {
-            refuse(request, response, 403, "this token is for another user");
+            refuse(request, response, e instanceof BadInputException bad ? bad.status() : 400, e.getMessage());
             return;
         }
         if (outboxes.isClosing() || outboxes.openSessions() >= maxSessions) {
@@ -112,13 +107,19 @@ public class HandshakeFilter extends HttpFilter {
             refuse(request, response, 503, "this node takes no more sockets now; connect to another node");
             return;
         }
-        if (stream.isUser() && outboxes.openSessions(stream) >= maxPerUser) {
+        Stream user = wanted.userStream();
+        if (user != null && outboxes.openSessions(user) >= maxPerUser) {
             telemetry.refusedOverUserLimit();
             refuse(request, response, 429, "too many open sockets for this user (herald.websocket.max-sessions-per-user "
                     + maxPerUser + ")");
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    private static List<String> parameter(HttpServletRequest request, String name) {
+        String[] values = request.getParameterValues(name);
+        return values == null ? null : List.of(values);
     }
 
     /** The user id of the path, percent-decoded; a malformed escape is bad input like any other bad id. */

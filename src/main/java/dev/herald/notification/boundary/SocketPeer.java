@@ -58,7 +58,7 @@ final class SocketPeer implements Outbox.Peer {
      * container's completion thread, or started from a catch-up, does not.
      */
     @Override
-    public void send(Notification notification, Consumer<Throwable> done) {
+    public void send(Notification notification, String frame, Consumer<Throwable> done) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         boolean swap = previous != PLATFORM;
@@ -66,7 +66,7 @@ final class SocketPeer implements Outbox.Peer {
             thread.setContextClassLoader(PLATFORM);
         }
         try {
-            session.getAsyncRemote().sendText(notification.frame(), result -> {
+            session.getAsyncRemote().sendText(frame, result -> {
                 if (result.isOK()) {
                     telemetry.delivered(notification);
                     done.accept(null);

@@ -7,8 +7,6 @@ import dev.herald.notification.control.Outbox;
 import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.CloseCode;
-import dev.herald.notification.entity.NotificationId;
-import dev.herald.notification.entity.Stream;
 import dev.herald.security.boundary.HandshakeConfigurator;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +15,6 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** What both WebSocket endpoints do when a session opens and closes: check it, register its outbox, forget it. */
@@ -25,6 +22,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class Sockets {
 
     private static final System.Logger LOG = System.getLogger(Sockets.class.getName());
+
+    @Inject
+    SocketStreams streams;
 
     @Inject
     Outboxes outboxes;
@@ -56,7 +56,7 @@ public class Sockets {
     int maxFrameBytes;
 
     /**
-     * Registers the session on its stream, caught up from {@code since}; or closes it with the code that says why
+     * Registers the session on the streams it asks for, caught up from {@code since}; or closes it with the code that says why
      * not. {@link HandshakeFilter} has refused bad handshakes with an HTTP status already: the checks here are the
      * second line.
      *
@@ -64,18 +64,19 @@ public class Sockets {
      */
     SocketPeer open(Session session, String userId) {
         SocketPeer peer = new SocketPeer(session, threads.background(), telemetry, maxFrameBytes);
-        Stream stream;
-        NotificationId since;
+        if (!(session.getUserProperties().get(HandshakeConfigurator.CALLER) instanceof Caller caller)) {
+            peer.closeNow(CloseCode.POLICY_VIOLATION, "no valid token for this stream");
+            return peer;
+        }
+        SocketStreams.Request wanted;
         try {
-            stream = userId == null ? Stream.BROADCAST : Stream.user(userId);
-            since = since(session);
+            wanted = streams.read(userId, session.getRequestParameterMap()::get, caller);
+        } catch (SocketStreams.NotOpenException e) {
+            peer.closeNow(CloseCode.POLICY_VIOLATION, "no valid token for this stream");
+            return peer;
         } catch (IllegalArgumentException e) {
             LOG.log(Level.DEBUG, "Refused session {0}: {1}", session.getId(), e.getMessage());
             peer.closeNow(CloseCode.POLICY_VIOLATION, e.getMessage());
-            return peer;
-        }
-        if (!(session.getUserProperties().get(HandshakeConfigurator.CALLER) instanceof Caller caller) || !stream.isOpenTo(caller)) {
-            peer.closeNow(CloseCode.POLICY_VIOLATION, "no valid token for this stream");
             return peer;
         }
         session.setMaxTextMessageBufferSize(maxFrameBytes);
@@ -86,32 +87,22 @@ public class Sockets {
         }
         TyrusIdleTimer.apply(session); // before the outbox exists, so the sender threads see it
         try {
-            Outbox outbox = outboxes.open(stream, since, peer, new Outbox.Limits(queueSize, queueBytes, sendTimeout), caller.expiresAt());
+            Outbox outbox = outboxes.open(wanted.streams(), wanted.since(), peer, new Outbox.Limits(queueSize, queueBytes, sendTimeout),
+                    caller.expiresAt());
             peer.attach(outbox);
             if (!session.isOpen()) {
                 outboxes.unregister(outbox);
             }
-            LOG.log(Level.DEBUG, "Session {0} opened on {1}{2}", session.getId(), stream.name(), since == null ? "" : " since " + since);
+            LOG.log(Level.DEBUG, "Session {0} opened on {1}{2}", session.getId(), wanted.describe(),
+                    wanted.since().isEmpty() ? "" : " since " + wanted.since());
         } catch (HistoryGapException e) {
-            LOG.log(Level.DEBUG, "Refused session {0} on {1}: {2}", session.getId(), stream.name(), e.getMessage());
+            LOG.log(Level.DEBUG, "Refused session {0} on {1}: {2}", session.getId(), wanted.describe(), e.getMessage());
             peer.closeNow(CloseCode.HISTORY_GAP, e.getMessage());
         } catch (BrokerUnavailableException e) {
-            LOG.log(Level.WARNING, "Refused session {0} on {1}: {2}", session.getId(), stream.name(), e.getMessage());
+            LOG.log(Level.WARNING, "Refused session {0} on {1}: {2}", session.getId(), wanted.describe(), e.getMessage());
             peer.closeNow(CloseCode.TRY_AGAIN_LATER, "broker unavailable; reconnect later");
         }
         return peer;
-    }
-
-    private static NotificationId since(Session session) {
-        List<String> values = session.getRequestParameterMap().get("since");
-        if (values == null || values.isEmpty()) {
-            return null;
-        }
-        try {
-            return NotificationId.parse(values.get(0));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("since: " + e.getMessage());
-        }
     }
 
     void closed(SocketPeer peer, CloseReason reason) {
@@ -120,7 +111,7 @@ public class Sockets {
         Outbox outbox = peer == null ? null : peer.outbox();
         if (outbox != null) {
             outboxes.unregister(outbox);
-            LOG.log(Level.DEBUG, "Session {0} on {1} closed: {2} {3}", peer.session().getId(), outbox.stream().name(),
+            LOG.log(Level.DEBUG, "Session {0} on {1} closed: {2} {3}", peer.session().getId(), outbox.streams(),
                     String.valueOf(reason.getCloseCode().getCode()), reason.getReasonPhrase());
         }
     }

@@ -1,6 +1,7 @@
 package dev.herald.notification.control;
 
 import dev.herald.notification.entity.CloseCode;
+import dev.herald.notification.entity.Cursor;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
@@ -17,12 +18,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * One session's outbound queue: frames leave strictly in id order, one send in flight at a time (portable
- * across containers, which may refuse concurrent async sends), and never twice.
+ * One session's outbound queue: frames of each stream leave strictly in id order, one send in flight at a time
+ * (portable across containers, which may refuse concurrent async sends), and never twice.
  * <p>
  * While a replay from history is pending ({@link #hold()} … {@link #release(List)}) live notifications are
  * held back; the release sends the replayed entries, then the held ones, skipping every id already sent.
  * That merge is what makes resume exact: no gap, no duplicate, whatever the interleaving.
+ * <p>
+ * A session may carry several streams (a user's, groups, the broadcast stream): one outbox for all of them, so
+ * one frame is in flight per socket; ids are compared per stream, and each frame then names its stream and holds
+ * the {@link Cursor} of every stream as of that frame, built when the frame leaves (what was sent, not queued).
  */
 public final class Outbox {
 
@@ -36,14 +41,19 @@ public final class Outbox {
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
     public interface Peer {
-        /** Sends the notification's frame asynchronously; {@code done} gets null or the failure. */
-        void send(Notification notification, Consumer<Throwable> done);
+        /** Sends the notification's frame ({@code frame}) asynchronously; {@code done} gets null or the failure. */
+        void send(Notification notification, String frame, Consumer<Throwable> done);
 
         /** Closes the connection with a code and a reason; must not block. */
         void close(CloseCode code, String reason);
     }
 
-    private final Stream stream;
+    private final Stream[] streams;
+    /** Per stream (index for index): the newest id queued, so never queued again. */
+    private final NotificationId[] queuedUpTo;
+    /** With several streams: how frames name them, and the newest id handed to the peer (only the drain writes it). */
+    private final String[] frameNames;
+    private final NotificationId[] sentUpTo;
     private final Peer peer;
     private final Executor sender;
     private final Limits limits;
@@ -52,7 +62,6 @@ public final class Outbox {
     private long liveChars;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private final List<Notification> held = new ArrayList<>();
-    private NotificationId lastId;
     private final Instant expiresAt;
     /** Tells apart outboxes that expire at the same instant ({@link Outboxes} keeps them ordered by expiry). */
     final long serial = SERIALS.incrementAndGet();
@@ -96,25 +105,46 @@ public final class Outbox {
     /**
      * Starts held: nothing is sent before the first {@link #release(List)}.
      *
+     * @param streams   what the session carries: one frame format for one stream (today's), another for several
+     * @param after     per stream, index for index: the id after which its notifications are sent
      * @param expiresAt when the session's token expires: the session is closed with {@link CloseCode#TOKEN_EXPIRED} then
      * @param sender    runs the sending: whoever delivers (the broker's subscriber thread) only queues
      */
-    public Outbox(Stream stream, NotificationId after, Instant expiresAt, Peer peer, Limits limits, Executor sender) {
-        this.stream = stream;
-        this.lastId = after;
+    public Outbox(List<Stream> streams, List<NotificationId> after, Instant expiresAt, Peer peer, Limits limits, Executor sender) {
+        if (streams.isEmpty() || streams.size() != after.size()) {
+            throw new IllegalArgumentException("one starting id per stream, and at least one stream");
+        }
+        this.streams = streams.toArray(Stream[]::new);
+        this.queuedUpTo = after.toArray(NotificationId[]::new);
+        this.frameNames = streams.size() == 1 ? null : streams.stream().map(Stream::frameName).toArray(String[]::new);
+        this.sentUpTo = streams.size() == 1 ? null : queuedUpTo.clone();
         this.expiresAt = expiresAt;
         this.peer = peer;
         this.limits = limits;
         this.sender = sender;
     }
 
-    /** Never expires; sends on the thread that delivers or releases. */
+    /** One stream; never expires; sends on the thread that delivers or releases. */
     Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
-        this(stream, after, Instant.MAX, peer, limits, Runnable::run);
+        this(List.of(stream), List.of(after), Instant.MAX, peer, limits, Runnable::run);
     }
 
-    public Stream stream() {
-        return stream;
+    /** The streams this session carries. */
+    public List<Stream> streams() {
+        return List.of(streams);
+    }
+
+    /** The position of a stream in {@link #streams}, or -1. */
+    private int indexOf(Stream stream) {
+        if (streams.length == 1) {
+            return streams[0].equals(stream) ? 0 : -1;
+        }
+        for (int i = 0; i < streams.length; i++) {
+            if (streams[i].equals(stream)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Fixed for the outbox's life: {@link Outboxes} orders its outboxes by it. */
@@ -132,12 +162,12 @@ public final class Outbox {
         return nowNanos - lastActivityNanos > timeout.toNanos();
     }
 
-    /** The newest id queued for this session: resuming after it misses nothing. */
-    public synchronized NotificationId lastId() {
-        return lastId;
+    /** The newest id of a stream queued for this session: resuming after it misses nothing. */
+    public synchronized NotificationId lastId(Stream stream) {
+        return queuedUpTo[indexOf(stream)];
     }
 
-    /** A live notification for this session's stream. */
+    /** A live notification for one of this session's streams. */
     public void deliver(Notification notification) {
         boolean startSending;
         synchronized (this) {
@@ -164,7 +194,10 @@ public final class Outbox {
         holds++;
     }
 
-    /** Sends {@code replayed} (everything stored after some id at or before {@link #lastId()}), then what was held. */
+    /**
+     * Sends {@code replayed} (for each stream in it, everything stored after some id at or before
+     * {@link #lastId(Stream)}, in order), then what was held.
+     */
     public void release(List<Notification> replayed) {
         boolean startSending = false;
         synchronized (this) {
@@ -193,10 +226,11 @@ public final class Outbox {
      * back than the limit fail at once with 4429, so a client closed as too slow could never catch up.
      */
     private boolean enqueue(Notification notification, boolean replayed) {
-        if (closed || !notification.id().isAfter(lastId)) {
+        int index = indexOf(notification.stream());
+        if (closed || index < 0 || !notification.id().isAfter(queuedUpTo[index])) {
             return false;
         }
-        lastId = notification.id();
+        queuedUpTo[index] = notification.id();
         queue.addLast(new Queued(notification, replayed));
         if (!replayed) {
             liveFrames++;
@@ -237,12 +271,16 @@ public final class Outbox {
 
     private void closeAsTimedOut() {
         close(CloseCode.SLOW_CONSUMER, "too slow: a frame waited over " + limits.sendTimeout().toMillis()
-                + " ms for the client; reconnect with since=<the last id received>");
+                + " ms for the client; reconnect with " + resumeHint());
     }
 
     private void overflow() {
-        // not lastId: that is the newest id queued, not the newest the client received
-        close(CloseCode.SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with since=<the last id received>");
+        // not the queued ids: those are the newest queued, not the newest the client received
+        close(CloseCode.SLOW_CONSUMER, "too slow: " + queue.size() + " notifications waiting; reconnect with " + resumeHint());
+    }
+
+    private String resumeHint() {
+        return frameNames == null ? "since=<the last id received>" : "since=<the last cursor received>";
     }
 
     private void startDrain() {
@@ -272,15 +310,23 @@ public final class Outbox {
                     liveChars -= next.frame().length();
                 }
             }
+            String frame = frameNames == null ? next.frame() : frameWithCursor(next);
             long now = System.nanoTime();
             lastActivityNanos = now;
             handoff.set(IN_FLIGHT);
             inFlightSince = now;
-            peer.send(next, sent);
+            peer.send(next, frame, sent);
             if (handoff.getAndSet(CALLER_LEFT) != COMPLETED) {
                 return;
             }
         }
+    }
+
+    /** The frame of a session with several streams: its stream's name and every stream's position, this frame included. */
+    private String frameWithCursor(Notification next) {
+        int index = indexOf(next.stream());
+        sentUpTo[index] = next.id();
+        return next.frameWith(frameNames[index], Cursor.encode(frameNames, sentUpTo));
     }
 
     /** The frame in flight's completion: null, or the failure. */

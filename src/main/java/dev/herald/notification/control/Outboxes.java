@@ -11,6 +11,7 @@ import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 /**
  * The node's open sessions' outboxes, indexed by stream, and the one place live notifications are dispatched
@@ -70,22 +70,41 @@ public class Outboxes implements Broker.Listener {
         this.shutdown = new GracefulShutdown(java.time.Duration.ZERO);
     }
 
+    /** One stream's session, caught up from {@code since} (null: from now on); see {@link #open(List, Map, Outbox.Peer, Outbox.Limits, Instant)}. */
+    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, Outbox.Limits limits, Instant expiresAt) {
+        return open(List.of(stream), since == null ? Map.of() : Map.of(stream, since), peer, limits, expiresAt);
+    }
+
     /**
-     * Registers a session's outbox and catches it up: from {@code since} (a client's resume point; its
-     * absence means "from now on"). Throws {@link HistoryGapException} when history does not reach back to
-     * {@code since}, {@link BrokerUnavailableException} when the broker cannot be read; nothing is
+     * Registers a session's outbox on its streams and catches each up: from its entry in {@code since} (a client's
+     * resume point; none means "from now on"). Throws {@link HistoryGapException} when a stream's history does not
+     * reach back to its resume point, {@link BrokerUnavailableException} when the broker cannot be read; nothing is
      * registered then.
      */
-    public Outbox open(Stream stream, NotificationId since, Outbox.Peer peer, Outbox.Limits limits, Instant expiresAt) {
-        NotificationId from = since != null ? since : broker.replay(stream, null).lastGenerated();
-        Outbox outbox = new Outbox(stream, from, expiresAt, peer, limits, senders);
+    public Outbox open(List<Stream> streams, Map<Stream, NotificationId> since, Outbox.Peer peer, Outbox.Limits limits,
+                       Instant expiresAt) {
+        List<NotificationId> from = new ArrayList<>(streams.size());
+        for (Stream stream : streams) {
+            NotificationId resumeAt = since.get(stream);
+            from.add(resumeAt != null ? resumeAt : broker.replay(stream, null).lastGenerated());
+        }
+        Outbox outbox = new Outbox(streams, from, expiresAt, peer, limits, senders);
         register(outbox);
         try {
-            Broker.Replay replay = broker.replay(stream, from);
-            if (since != null && !replay.canResume(since)) {
-                throw new HistoryGapException(since);
+            List<Notification> replayed = new ArrayList<>();
+            for (int i = 0; i < streams.size(); i++) {
+                Stream stream = streams.get(i);
+                Broker.Replay replay = broker.replay(stream, from.get(i));
+                if (since.containsKey(stream) && !replay.canResume(from.get(i))) {
+                    throw new HistoryGapException(stream, from.get(i), streams.size() > 1);
+                }
+                replayed.addAll(replay.entries());
             }
-            outbox.release(replay.entries());
+            if (streams.size() > 1) {
+                // each stream's entries are in id order already; across streams, oldest first reads best
+                replayed.sort(Comparator.comparing(Notification::id));
+            }
+            outbox.release(replayed);
             return outbox;
         } catch (RuntimeException e) {
             unregister(outbox);
@@ -94,33 +113,38 @@ public class Outboxes implements Broker.Listener {
     }
 
     public void unregister(Outbox outbox) {
-        byStream.computeIfPresent(outbox.stream(), (stream, outboxes) -> {
-            if (outboxes.remove(outbox)) {
-                openCount.decrementAndGet();
-                byExpiry.remove(outbox);
-            }
-            if (outboxes.isEmpty()) {
-                broker.unfollow(stream);
-                return null;
-            }
-            return outboxes;
-        });
+        boolean[] removed = {false};
+        for (Stream each : outbox.streams()) {
+            byStream.computeIfPresent(each, (stream, outboxes) -> {
+                removed[0] |= outboxes.remove(outbox);
+                if (outboxes.isEmpty()) {
+                    broker.unfollow(stream);
+                    return null;
+                }
+                return outboxes;
+            });
+        }
+        if (removed[0]) {
+            openCount.decrementAndGet();
+            byExpiry.remove(outbox);
+        }
     }
 
     private void register(Outbox outbox) {
-        // compute(), not computeIfAbsent() + add(): an emptied set is removed atomically, never added to.
-        byStream.compute(outbox.stream(), (stream, outboxes) -> {
-            Set<Outbox> set = outboxes;
-            if (set == null) {
-                set = ConcurrentHashMap.newKeySet();
-                broker.follow(stream);
-            }
-            if (set.add(outbox)) {
-                openCount.incrementAndGet();
-                byExpiry.add(outbox);
-            }
-            return set;
-        });
+        openCount.incrementAndGet();
+        byExpiry.add(outbox);
+        for (Stream each : outbox.streams()) {
+            // compute(), not computeIfAbsent() + add(): an emptied set is removed atomically, never added to.
+            byStream.compute(each, (stream, outboxes) -> {
+                Set<Outbox> set = outboxes;
+                if (set == null) {
+                    set = ConcurrentHashMap.newKeySet();
+                    broker.follow(stream);
+                }
+                set.add(outbox);
+                return set;
+            });
+        }
     }
 
     public int openSessions() {
@@ -132,9 +156,9 @@ public class Outboxes implements Broker.Listener {
         return outboxes == null ? 0 : outboxes.size();
     }
 
-    /** Every open outbox, at this moment. */
+    /** Every open outbox, at this moment, each once. */
     List<Outbox> all() {
-        return byStream.values().stream().flatMap(Set::stream).toList();
+        return byStream.values().stream().flatMap(Set::stream).distinct().toList();
     }
 
     /** Removes and returns the outboxes whose token expired before {@code now}: only those are looked at. */
@@ -170,7 +194,9 @@ public class Outboxes implements Broker.Listener {
         if (subscribedBefore.getAndSet(true)) {
             telemetry.resubscribed();
         }
-        holdAndCatchUp(all());
+        Map<Stream, List<Outbox>> held = new HashMap<>();
+        byStream.forEach((stream, outboxes) -> held.put(stream, List.copyOf(outboxes)));
+        holdAndCatchUp(held);
     }
 
     /** The same for one stream's sessions: its sharded subscription (re)started. */
@@ -178,40 +204,42 @@ public class Outboxes implements Broker.Listener {
     public void subscribed(Stream stream) {
         Set<Outbox> outboxes = byStream.get(stream);
         if (outboxes != null) {
-            holdAndCatchUp(List.copyOf(outboxes));
+            holdAndCatchUp(Map.of(stream, List.copyOf(outboxes)));
         }
     }
 
-    private void holdAndCatchUp(List<Outbox> outboxes) {
-        if (outboxes.isEmpty()) {
+    /** Holds each session once per stream to catch up; each of those holds is released by that stream's replay. */
+    private void holdAndCatchUp(Map<Stream, List<Outbox>> held) {
+        held.values().removeIf(List::isEmpty);
+        if (held.isEmpty()) {
             return;
         }
-        outboxes.forEach(Outbox::hold);
+        held.values().forEach(outboxes -> outboxes.forEach(Outbox::hold));
         try {
-            background.execute(() -> catchUp(outboxes));
+            background.execute(() -> held.forEach(this::catchUp));
         } catch (RejectedExecutionException e) {
-            outboxes.forEach(outbox -> outbox.close(CloseCode.GOING_AWAY, "server shutting down"));
+            held.values().forEach(outboxes -> outboxes.forEach(outbox -> outbox.close(CloseCode.GOING_AWAY, "server shutting down")));
         }
     }
 
-    private void catchUp(List<Outbox> held) {
-        Map<Stream, List<Outbox>> byStreamHeld = held.stream().collect(Collectors.groupingBy(Outbox::stream));
-        byStreamHeld.forEach((stream, outboxes) -> {
-            NotificationId from = outboxes.stream().map(Outbox::lastId).min(Comparator.naturalOrder()).orElseThrow();
-            try {
-                Broker.Replay replay = broker.replay(stream, from);
-                for (Outbox outbox : outboxes) {
-                    if (replay.lostAfter(outbox.lastId())) {
-                        outbox.close(CloseCode.HISTORY_GAP, "history no longer reaches back to " + outbox.lastId());
-                    } else {
-                        outbox.release(replay.entries());
-                    }
+    private void catchUp(Stream stream, List<Outbox> outboxes) {
+        NotificationId from = outboxes.stream().map(outbox -> outbox.lastId(stream)).min(Comparator.naturalOrder()).orElseThrow();
+        try {
+            Broker.Replay replay = broker.replay(stream, from);
+            for (Outbox outbox : outboxes) {
+                NotificationId lastId = outbox.lastId(stream);
+                if (replay.lostAfter(lastId)) {
+                    outbox.close(CloseCode.HISTORY_GAP, "history " + (outbox.streams().size() > 1 ? "of " + stream.frameName() + " " : "")
+                            + "no longer reaches back to " + lastId);
+                } else {
+                    outbox.release(replay.entries());
                 }
-            } catch (BrokerUnavailableException e) {
-                LOG.log(Level.WARNING, "Could not catch up {0} session(s) after resubscribing: {1}", outboxes.size(), e.getMessage());
-                outboxes.forEach(outbox -> outbox.close(CloseCode.TRY_AGAIN_LATER, "broker unavailable; reconnect with since"));
             }
-        });
+        } catch (BrokerUnavailableException e) {
+            LOG.log(Level.WARNING, "Could not catch up {0} session(s) on {1} after resubscribing: {2}", outboxes.size(),
+                    stream.name(), e.getMessage());
+            outboxes.forEach(outbox -> outbox.close(CloseCode.TRY_AGAIN_LATER, "broker unavailable; reconnect with since"));
+        }
     }
 
     /** True once the node is shutting down: new sessions are turned away. */

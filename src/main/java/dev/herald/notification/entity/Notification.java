@@ -23,4 +23,17 @@ public record Notification(Stream stream, NotificationId id, String frame) {
         boolean empty = payloadJson.charAt(first) == '}';
         return new Notification(stream, id, empty ? head + "}" : head + "," + payloadJson.substring(body));
     }
+
+    /**
+     * The frame for a socket that carries several streams: {@code "stream"} and {@code "cursor"} follow {@code "ts"}
+     * (a payload cannot hold either: {@link Payload} refuses them).
+     */
+    public String frameWith(String streamName, String cursor) {
+        int afterTs = frame.indexOf('"', frame.indexOf(",\"ts\":\"") + 7) + 1;
+        return new StringBuilder(frame.length() + streamName.length() + cursor.length() + 24)
+                .append(frame, 0, afterTs)
+                .append(",\"stream\":\"").append(streamName).append("\",\"cursor\":\"").append(cursor).append('"')
+                .append(frame, afterTs, frame.length())
+                .toString();
+    }
 }

@@ -1,6 +1,5 @@
 package dev.herald.notification.entity;
 
-import dev.herald.security.entity.Caller;
 import dev.herald.security.entity.GroupName;
 import dev.herald.security.entity.UserId;
 import java.util.Objects;
@@ -55,19 +54,6 @@ public record Stream(Kind kind, String id) {
         return new Stream(Kind.GROUP, Objects.requireNonNull(name, "group"));
     }
 
-    /**
-     * Every valid token may open the broadcast stream; a user's stream only that user's (src/site/markdown/security.md).
-     * A group's membership depends on configuration ({@code dev.herald.security.control.GroupGrants}): not decided here,
-     * and no socket carries a group's stream yet.
-     */
-    public boolean isOpenTo(Caller caller) {
-        return switch (kind) {
-            case BROADCAST -> true;
-            case USER -> caller.is(id);
-            case GROUP -> false;
-        };
-    }
-
     public boolean isBroadcast() {
         return kind == Kind.BROADCAST;
     }
@@ -95,6 +81,15 @@ public record Stream(Kind kind, String id) {
             case USER -> USER_PREFIX + id;
             case GROUP -> GROUP_PREFIX + id;
         };
+    }
+
+    /**
+     * How frames on a socket that carries several streams name this one ({@code "stream"}, and keys of the
+     * {@link Cursor}): {@code user} (the socket's own user: no id to leak or to repeat), {@code broadcast}, or
+     * {@code group:<name>}.
+     */
+    public String frameName() {
+        return isUser() ? Kind.USER.label() : name();
     }
 
     public static Stream named(String name) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.notification.entity.CloseCode;
+import dev.herald.notification.entity.Cursor;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
@@ -11,6 +12,7 @@ import dev.herald.testing.Await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -42,12 +44,12 @@ class OutboxTest {
             Set<Thread> sendingThreads = ConcurrentHashMap.newKeySet();
             RecordingPeer peer = new RecordingPeer(true) {
                 @Override
-                public void send(Notification notification, Consumer<Throwable> done) {
+                public void send(Notification notification, String frame, Consumer<Throwable> done) {
                     sendingThreads.add(Thread.currentThread());
-                    super.send(notification, done);
+                    super.send(notification, frame, done);
                 }
             };
-            Outbox outbox = new Outbox(USER, NotificationId.ZERO, Instant.MAX, peer, frames(10_000), pool);
+            Outbox outbox = new Outbox(List.of(USER), List.of(NotificationId.ZERO), Instant.MAX, peer, frames(10_000), pool);
             outbox.release(List.of());
             IntStream.rangeClosed(1, 5000).forEach(i -> outbox.deliver(n(i)));
             Await.until("5000 frames sent", Duration.ofSeconds(10), () -> peer.frames.size() == 5000);
@@ -56,6 +58,51 @@ class OutboxTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aSessionWithOneStreamSendsTheSharedFrameUnchanged() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10));
+        outbox.release(List.of(n(1)));
+        assertEquals(List.of(n(1).frame()), peer.frames);
+    }
+
+    @Test
+    void aSessionWithSeveralStreamsComparesIdsPerStreamAndEachFrameNamesItsStreamAndEveryPosition() {
+        Stream group = Stream.group("region:us");
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(List.of(USER, group), List.of(new NotificationId(1000, 0), new NotificationId(500, 0)),
+                Instant.MAX, peer, frames(10), Runnable::run);
+        outbox.release(List.of(n(1)));
+        // older than the user's last id, but the group's ids are its own
+        outbox.deliver(Notification.of(group, new NotificationId(900, 0), "{\"g\":1}"));
+        outbox.deliver(Notification.of(group, new NotificationId(900, 0), "{\"g\":1}"));
+        outbox.deliver(n(1));
+        assertEquals(2, peer.frames.size(), peer.frames::toString);
+        assertEquals(Map.of("user", new NotificationId(1000, 1), "group:region:us", new NotificationId(500, 0)), cursorOf(peer.frames.get(0)));
+        assertTrue(peer.frames.get(0).startsWith("{\"id\":\"1000-1\",\"ts\":\"1970-01-01T00:00:01.000Z\",\"stream\":\"user\",\"cursor\":\"h1."),
+                peer.frames.get(0));
+        assertTrue(peer.frames.get(1).contains("\"stream\":\"group:region:us\"") && peer.frames.get(1).endsWith("\"g\":1}"), peer.frames.get(1));
+        assertEquals(Map.of("user", new NotificationId(1000, 1), "group:region:us", new NotificationId(900, 0)), cursorOf(peer.frames.get(1)));
+        assertEquals(new NotificationId(900, 0), outbox.lastId(group));
+    }
+
+    @Test
+    void aCursorSaysWhatWasSentNotWhatWasQueued() {
+        Stream group = Stream.group("g");
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(List.of(USER, group), List.of(NotificationId.ZERO, NotificationId.ZERO), Instant.MAX, peer, frames(10),
+                Runnable::run);
+        outbox.release(List.of(n(1), Notification.of(group, new NotificationId(2000, 0), "{}"), n(2)));
+        assertEquals(Map.of("user", new NotificationId(1000, 1), "group:g", NotificationId.ZERO), cursorOf(peer.frames.get(0)),
+                "the group's entry and the user's second are queued, not sent");
+        peer.completeAll();
+        assertEquals(Map.of("user", new NotificationId(1000, 2), "group:g", new NotificationId(2000, 0)), cursorOf(peer.frames.get(2)));
+    }
+
+    static Map<String, NotificationId> cursorOf(String frame) {
+        return Cursor.parse(frame.replaceAll(".*\"cursor\":\"([^\"]+)\".*", "$1")).positions();
     }
 
     @Test
@@ -88,7 +135,7 @@ class OutboxTest {
         Outbox outbox = new Outbox(USER, new NotificationId(1000, 4), peer, frames(100));
         outbox.release(List.of(n(3), n(4), n(5)));
         assertEquals(List.of(5), sequences(peer));
-        assertEquals(new NotificationId(1000, 5), outbox.lastId());
+        assertEquals(new NotificationId(1000, 5), outbox.lastId(USER));
     }
 
     @Test

@@ -12,7 +12,9 @@ import dev.herald.testing.Await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -122,6 +124,76 @@ class OutboxesTest extends OutboxesFixture {
         public void close() {
             memory.close();
         }
+    }
+
+    @Test
+    void aSocketWithSeveralStreamsGetsEachOnceAndItsCursorResumesEveryStreamExactly() {
+        start(new MemoryBroker(100));
+        Stream user = Stream.user("42");
+        Stream us = Stream.group("region:us");
+        Stream eu = Stream.group("region:eu");
+        List<Stream> streams = List.of(user, Stream.BROADCAST, us);
+        RecordingPeer first = new RecordingPeer(true);
+        Outbox outbox = registry.open(streams, Map.of(), first, OutboxTest.frames(100), Instant.MAX);
+        publish(user, 1);
+        publish(us, 2);
+        publish(eu, 3);
+        publish(Stream.BROADCAST, 4);
+        publish(Stream.user("43"), 5);
+        assertEquals(List.of(1, 2, 4), OutboxTest.sequences(first), "its three streams, not region:eu nor user 43");
+        assertEquals(3, registry.openSessions(us) + registry.openSessions(user) + registry.openSessions(Stream.BROADCAST));
+        assertEquals(1, registry.openSessions());
+
+        // the client saw frames 1 and 2 only, then dropped; meanwhile every stream moved on
+        Map<String, NotificationId> cursor = OutboxTest.cursorOf(first.frames.get(1));
+        registry.unregister(outbox);
+        assertEquals(0, registry.openSessions());
+        assertEquals(0, registry.openSessions(us));
+        publish(us, 6);
+        publish(user, 7);
+        Map<Stream, NotificationId> since = new HashMap<>();
+        streams.forEach(stream -> since.put(stream, cursor.get(stream.frameName())));
+        RecordingPeer resumed = new RecordingPeer(true);
+        registry.open(streams, since, resumed, OutboxTest.frames(100), Instant.MAX);
+        publish(Stream.BROADCAST, 8);
+        // across streams, order is not promised (ids of different streams do not compare): only the set, then live
+        assertEquals(List.of(4, 6, 7), OutboxTest.sequences(resumed).subList(0, 3).stream().sorted().toList(), "what it missed on each stream");
+        assertEquals(List.of(8), OutboxTest.sequences(resumed).subList(3, 4), "then live");
+    }
+
+    @Test
+    void aResubscribeCatchesUpEachStreamOfASharedSessionOnce() {
+        FollowingBroker following = new FollowingBroker();
+        start(following);
+        Stream user = Stream.user("42");
+        Stream group = Stream.group("team");
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = registry.open(List.of(user, group), Map.of(), peer, OutboxTest.frames(100), Instant.MAX);
+        following.deaf = true;
+        publish(user, 1);
+        publish(group, 2);
+        following.deaf = false;
+        registry.subscribed(group);
+        Await.until("the group caught up", Duration.ofSeconds(5), () -> peer.frames.size() == 1);
+        registry.subscribed();
+        Await.until("the user's stream caught up", Duration.ofSeconds(5), () -> peer.frames.size() == 2);
+        publish(group, 3);
+        assertEquals(List.of(2, 1, 3), OutboxTest.sequences(peer));
+        registry.unregister(outbox);
+        assertEquals(List.of("follow user:42", "follow group:team", "unfollow user:42", "unfollow group:team"), following.calls);
+    }
+
+    @Test
+    void aStreamOfASharedSocketThatCanNoLongerResumeRefusesItNamingThatStream() {
+        start(new MemoryBroker(2));
+        Stream group = Stream.group("team");
+        Notification gone = publish(group, 1);
+        IntStream.rangeClosed(2, 4).forEach(i -> publish(group, i));
+        HistoryGapException refused = assertThrows(HistoryGapException.class, () -> registry.open(List.of(Stream.user("42"), group),
+                Map.of(group, gone.id()), new RecordingPeer(true), OutboxTest.frames(10), Instant.MAX));
+        assertTrue(refused.getMessage().startsWith("history of group:team no longer reaches back to " + gone.id()), refused.getMessage());
+        assertEquals(0, registry.openSessions());
+        assertEquals(0, registry.openSessions(Stream.user("42")));
     }
 
     @Test

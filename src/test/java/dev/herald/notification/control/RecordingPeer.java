@@ -25,11 +25,11 @@ class RecordingPeer implements Outbox.Peer {
     }
 
     @Override
-    public void send(Notification notification, Consumer<Throwable> done) {
+    public void send(Notification notification, String frame, Consumer<Throwable> done) {
         synchronized (this) {
             inFlight++;
             maxInFlight = Math.max(maxInFlight, inFlight);
-            frames.add(notification.frame());
+            frames.add(frame);
         }
         if (inline) {
             synchronized (this) {

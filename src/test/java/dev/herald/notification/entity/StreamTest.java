@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.herald.problem.entity.BadInputException;
-import dev.herald.security.entity.Caller;
-import java.time.Instant;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -84,9 +81,9 @@ class StreamTest {
     }
 
     @Test
-    void noTokenOpensAGroupStreamAsIfItWereItsUserOrTheBroadcast() {
-        Caller x = new Caller("x", Set.of("group:x"), Instant.MAX);
-        assertTrue(Stream.user("x").isOpenTo(x));
-        assertFalse(Stream.group("x").isOpenTo(x), "sockets carry no group yet");
+    void framesNameTheUsersStreamWithoutItsIdAndTheOthersByTheirNames() {
+        assertEquals("user", Stream.user("alice").frameName());
+        assertEquals("broadcast", Stream.BROADCAST.frameName());
+        assertEquals("group:region:us", Stream.group("region:us").frameName());
     }
 }
