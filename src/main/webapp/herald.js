@@ -72,7 +72,7 @@ export class Herald extends EventTarget {
     }
     const { userId, groups = [], broadcast } = this.#options;
     this.#options.groups = [...new Set(groups.filter(Boolean))];
-    this.#options.broadcast = broadcast ?? !userId;
+    this.#options.broadcast = Boolean(broadcast ?? !userId);
     this.#streams = [
       ...(userId ? ["user"] : []),
       ...(this.#options.broadcast ? ["broadcast"] : []),
