@@ -1,16 +1,20 @@
-// The demo page: one user's history and live stream plus the broadcast stream, and a form to publish.
-// Tokens come from development mode (POST /dev/token), which the run command turns on.
+// The demo page: one user's history, then one socket for their live notifications, their groups' and the
+// broadcasts, and a form to publish. Tokens come from development mode (POST /dev/token), which the run
+// command turns on; the user's token grants the groups they chose to join.
 import { Herald } from "./herald.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  who: $("who"), user: $("user"), status: $("status"), list: $("list"), empty: $("empty"),
-  unread: $("unread"), markRead: $("mark-read"), publish: $("publish"), to: $("to"), sent: $("sent"),
+  who: $("who"), user: $("user"), groups: $("groups"), status: $("status"), list: $("list"), empty: $("empty"),
+  unread: $("unread"), markRead: $("mark-read"), publish: $("publish"), to: $("to"), group: $("group"),
+  joined: $("joined-groups"), sent: $("sent"),
 };
-const SEVERITY = { live: 0, connecting: 1, reconnecting: 2, stopped: 3 };
 
-let clients = [];
+let client = null;
+let page = { user: null, groups: [] };
 let opening = 0; // the latest open(): an older one still awaiting the network gives up
+let waiting = null; // live notifications that came before the history did, oldest first
+let shown = new Set(); // "<stream> <id>" of every item listed: the history and the socket overlap
 let unread = 0;
 let publisherToken = null;
 let countdown = null;
@@ -29,23 +33,25 @@ async function problem(response) {
   return body.detail ?? `HTTP ${response.status}`;
 }
 
-/** Shows the user's stored notifications, then streams what comes after them (and every broadcast). */
-async function open(user) {
+/**
+ * Shows the user's stored notifications and everything after them. The socket opens first and the history
+ * is read once it is live: a socket with several streams resumes only from its own cursors, so this order
+ * is what leaves no gap between the two (what both have is listed once).
+ */
+async function open(user, groups) {
   const generation = ++opening;
-  clients.forEach((client) => client.stop());
-  clients = [];
   ui.list.replaceChildren();
-  ui.empty.textContent = `Loading ${user}'s history…`;
+  shown = new Set();
+  waiting = [];
   setUnread(0);
-  renderStatus();
-  ui.user.value = user;
-  ui.to.placeholder = user;
-  window.history.replaceState(null, "", "?user=" + encodeURIComponent(user));
-  const getToken = () => devToken(user);
-  let since = null;
+  ui.empty.textContent = `Loading ${user}'s history…`;
+  await connect(user, groups, null);
+  if (generation !== opening) {
+    return;
+  }
   try {
     const response = await fetch("history/" + encodeURIComponent(user), {
-      headers: { Authorization: "Bearer " + await getToken() },
+      headers: { Authorization: "Bearer " + await devToken(user) },
     });
     if (!response.ok) {
       throw new Error(await problem(response));
@@ -54,38 +60,74 @@ async function open(user) {
     if (generation !== opening) {
       return;
     }
-    stored.forEach((notification) => show(notification, { live: false }));
-    // resume right after the history shown; "0" for an empty one: everything stored from now on
-    since = stored.at(-1)?.id ?? "0";
-    ui.empty.textContent = stored.length ? "" : `No notifications for ${user} yet: publish one below.`;
+    stored.forEach((notification) => show({ ...notification, stream: "user" }, false));
+    ui.empty.textContent = stored.length || waiting.length ? "" : `No notifications for ${user} yet: publish one below.`;
   } catch (error) {
     ui.empty.textContent = `Could not load the history: ${error.message}`;
   }
-  if (generation !== opening) {
-    return;
+  const early = waiting;
+  waiting = null;
+  early.forEach((notification) => show(notification, true));
+}
+
+/**
+ * Replaces the socket with one for these groups, with a fresh token that grants them; resolves once it is
+ * live (or replaced again). A cursor from the old socket resumes the streams both carry; new groups start now.
+ */
+function connect(user, groups, since) {
+  client?.stop();
+  page = { user, groups };
+  ui.user.value = user;
+  ui.groups.value = groups.join(", ");
+  ui.to.placeholder = user;
+  ui.group.placeholder = groups[0] ?? "any group";
+  ui.joined.replaceChildren(...groups.map((group) => new Option(group)));
+  const query = new URLSearchParams({ user });
+  if (groups.length) {
+    query.set("groups", groups.join(","));
   }
-  clients = [new Herald({ userId: user, getToken, since }), new Herald({ getToken })];
-  clients.forEach((client, index) => {
-    client.addEventListener("notification", (e) => show(e.detail, { broadcast: index === 1 }));
-    client.addEventListener("state", renderStatus);
-    client.addEventListener("gap", () => open(user)); // history moved past us: start over from the history
-    client.start();
+  window.history.replaceState(null, "", "?" + query);
+  const grants = groups.map((group) => "group:" + group).join(",");
+  const herald = new Herald({ userId: user, groups, broadcast: true, since, getToken: () => devToken(user, grants) });
+  client = herald;
+  herald.addEventListener("notification", (e) => (waiting ? waiting.push(e.detail) : show(e.detail, true)));
+  herald.addEventListener("state", renderStatus);
+  herald.addEventListener("gap", () => open(user, groups)); // history moved past us: start over from the history
+  return new Promise((resolve) => {
+    const settled = () => ["live", "stopped"].includes(herald.state.status) && resolve();
+    herald.addEventListener("state", settled);
+    herald.start();
   });
 }
 
-function show(notification, { live = true, broadcast = false }) {
-  const { id, ts, title, message, ...rest } = notification;
+/** Joins or leaves groups on the same socket's cursor, keeping the list; without a cursor yet, starts over. */
+function regroup(groups) {
+  const since = waiting ? null : client?.lastId;
+  if (since) {
+    connect(page.user, groups, since);
+  } else {
+    open(page.user, groups);
+  }
+}
+
+function show(notification, live) {
+  const { id, ts, title, message, stream, cursor, ...rest } = notification;
+  const key = stream + " " + id;
+  if (shown.has(key)) {
+    return;
+  }
+  shown.add(key);
   const item = document.createElement("li");
   item.dataset.id = id;
-  item.dataset.stream = broadcast ? "broadcast" : "user";
+  item.dataset.stream = stream;
   const heading = document.createElement("span");
   heading.className = "title";
   heading.textContent = title ?? "(no title)";
   item.append(heading);
-  if (broadcast) {
+  if (stream !== "user") {
     const tag = document.createElement("span");
     tag.className = "tag";
-    tag.textContent = "everyone";
+    tag.textContent = stream === "broadcast" ? "everyone" : stream.replace(/^group:/, "");
     item.append(tag);
   }
   const body = document.createElement("div");
@@ -112,36 +154,37 @@ function setUnread(count) {
   }
 }
 
-/** The less healthy of the two streams, e.g. "reconnecting in 4 s". */
+/** The socket's state, e.g. "reconnecting in 4 s". */
 function renderStatus() {
   clearInterval(countdown);
-  const worst = clients.map((client) => client.state)
-    .reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a), { status: clients.length ? "live" : "connecting" });
-  ui.status.dataset.status = worst.status;
-  if (worst.status === "reconnecting") {
-    const at = Date.now() + worst.delay;
+  const state = client.state;
+  ui.status.dataset.status = state.status;
+  if (state.status === "reconnecting") {
+    const at = Date.now() + state.delay;
     const tick = () => {
       ui.status.textContent = `reconnecting in ${Math.max(1, Math.ceil((at - Date.now()) / 1000))} s`;
     };
     tick();
     countdown = setInterval(tick, 1000);
   } else {
-    ui.status.textContent = { live: "live", connecting: "connecting…", stopped: "not connected" }[worst.status];
-    ui.status.title = worst.reason ?? "";
+    ui.status.textContent = { live: "live", connecting: "connecting…", stopped: "not connected" }[state.status];
+    ui.status.title = state.reason ?? "";
   }
 }
 
 async function publish(event) {
   event.preventDefault();
   const form = ui.publish.elements;
-  const everyone = form.audience.value === "everyone";
-  const to = ui.to.value.trim() || ui.to.placeholder;
-  if (!everyone && !to) {
-    ui.sent.textContent = "Type a recipient, or open a user first.";
+  const audience = form.audience.value;
+  const to = audience === "group" ? ui.group.value.trim() || page.groups[0] : ui.to.value.trim() || ui.to.placeholder;
+  if (audience !== "everyone" && !to) {
+    ui.sent.textContent = audience === "group" ? "Type a group, or join one first." : "Type a recipient, or open a user first.";
     return;
   }
+  const path = audience === "everyone" ? "notify" : (audience === "group" ? "notify/group/" : "notify/") + encodeURIComponent(to);
+  const recipient = { user: to, group: "group " + to, everyone: "everyone" }[audience];
   const body = JSON.stringify({ title: form.title.value, message: form.message.value });
-  const send = async () => fetch(everyone ? "notify" : "notify/" + encodeURIComponent(to), {
+  const send = async () => fetch(path, {
     method: "POST",
     headers: { Authorization: "Bearer " + (publisherToken ??= await devToken("demo-publisher", "publisher")),
       "Content-Type": "application/json" },
@@ -154,20 +197,31 @@ async function publish(event) {
       response = await send();
     }
     ui.sent.textContent = response.ok
-      ? `Sent ${(await response.json()).id} to ${everyone ? "everyone" : to}.`
+      ? `Sent ${(await response.json()).id} to ${recipient}.`
       : `Not sent: ${await problem(response)}`;
   } catch (error) {
     ui.sent.textContent = `Not sent: ${error.message}`;
   }
 }
 
+/** "region:us, team:payments" -> ["region:us", "team:payments"] */
+const groupsIn = (text) => [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+
 ui.who.addEventListener("submit", (event) => {
   event.preventDefault();
-  open(ui.user.value.trim());
+  const user = ui.user.value.trim();
+  const groups = groupsIn(ui.groups.value);
+  if (user === page.user && groups.join() !== page.groups.join()) {
+    regroup(groups);
+  } else {
+    open(user, groups);
+  }
 });
 ui.publish.addEventListener("submit", publish);
 ui.to.addEventListener("input", () => { ui.publish.elements.audience.value = "user"; });
+ui.group.addEventListener("input", () => { ui.publish.elements.audience.value = "group"; });
 ui.markRead.addEventListener("click", () => setUnread(0));
 ui.list.addEventListener("focus", () => setUnread(0));
 
-open(new URLSearchParams(window.location.search).get("user") || "alice");
+const query = new URLSearchParams(window.location.search);
+open(query.get("user") || "alice", groupsIn(query.get("groups") ?? ""));

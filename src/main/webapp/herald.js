@@ -1,16 +1,21 @@
 /**
- * Herald's browser client: one stream of notifications (a user's, or the broadcast stream) that stays
- * connected by itself. No dependencies, no build step:
+ * Herald's browser client: one socket that stays connected by itself and carries a user's stream, the
+ * broadcast stream, groups, or any mix of them. No dependencies, no build step:
  *
  *   import { connect } from "/herald.js";
- *   const herald = connect({ userId: "alice", getToken: async () => "<a JWT for alice>" });
- *   herald.addEventListener("notification", (e) => console.log(e.detail));
+ *   const herald = connect({ userId: "alice", groups: ["region:us"], broadcast: true,
+ *                            getToken: async () => "<a JWT for alice that grants group:region:us>" });
+ *   herald.addEventListener("notification", (e) => console.log(e.detail.stream, e.detail));
  *   herald.addEventListener("state", (e) => console.log(e.detail.status));
  *
- * Events: "notification" (detail: the notification, each id once, in order), "state" (detail:
- * {status: "connecting" | "live" | "reconnecting" | "stopped", delay, code, reason}), "gap" (detail:
- * {since}: history no longer reached back to since, so notifications may have been missed: reload the
- * history; the client goes on from now).
+ * Events: "notification" (detail: the notification plus its "stream": "user", "broadcast" or
+ * "group:<name>"; each id once and in order within its stream), "state" (detail: {status: "connecting" |
+ * "live" | "reconnecting" | "stopped", delay, code, reason}), "gap" (detail: {since, reason}: a stream's
+ * history no longer reached back to since (the reason names the stream), so notifications may have been
+ * missed: reload the history; the client goes on from now).
+ *
+ * A socket with one stream resumes with the last id, as Herald's seed clients do; a socket with several
+ * gets a "cursor" in each frame, which resumes all of its streams at once.
  */
 
 const STOP_CODES = new Set([1000, 1008, 1009]); // normal close, no valid token, we sent too much: retrying would not help
@@ -30,7 +35,9 @@ export function compareIds(a, b) {
 
 export class Herald extends EventTarget {
   #options;
-  #since;
+  #streams; // what the socket carries, as frames name them: "user", "broadcast", "group:<name>"
+  #since; // where a reconnect resumes: the newest frame's cursor, or its id on a one-stream socket
+  #lastIds = new Map(); // stream -> newest id delivered: ids only grow within a stream, not across streams
   #token = null;
   #socket = null;
   #timer = null;
@@ -42,8 +49,11 @@ export class Herald extends EventTarget {
 
   /**
    * @param options.getToken     async () => a JWT for the stream (called again after a refusal or 4401)
-   * @param options.userId       the user's stream; omit for the broadcast stream
-   * @param options.since        resume after this id (e.g. the last one in the history you showed)
+   * @param options.userId       the user's stream
+   * @param options.groups       group names, e.g. ["region:us", "team:payments"] (the token must grant each)
+   * @param options.broadcast    the broadcast stream too; default: only without a userId
+   * @param options.since        resume after this id (e.g. the last one in the history you showed), or on a
+   *                             socket with several streams after this cursor (e.g. an earlier client's lastId)
    * @param options.server       Herald's base URL; default: where this module was loaded from
    * @param options.minDelay, maxDelay  backoff bounds in ms (full jitter: a random delay up to min * 2^attempt)
    * @param options.stableAfter  ms a connection must stay up before the backoff starts over
@@ -60,14 +70,31 @@ export class Herald extends EventTarget {
     if (typeof this.#options.getToken !== "function") {
       throw new TypeError("getToken must be a function returning a token (or a promise of one)");
     }
+    const { userId, groups = [], broadcast } = this.#options;
+    this.#options.groups = [...new Set(groups.filter(Boolean))];
+    this.#options.broadcast = Boolean(broadcast ?? !userId);
+    this.#streams = [
+      ...(userId ? ["user"] : []),
+      ...(this.#options.broadcast ? ["broadcast"] : []),
+      ...this.#options.groups.map((group) => "group:" + group),
+    ];
+    if (this.#streams.length === 0) {
+      throw new TypeError("nothing to connect to: give a userId, groups, or broadcast: true");
+    }
     this.#since = this.#options.since ?? null;
+    if (this.#streams.length === 1 && this.#since !== null) {
+      this.#lastIds.set(this.#streams[0], this.#since);
+    }
   }
 
   get state() {
     return this.#state;
   }
 
-  /** The id of the newest notification delivered: where a reconnect resumes. */
+  /**
+   * Where a reconnect resumes: the id of the newest notification delivered, or on a socket with several
+   * streams its cursor. Pass it as since to a new client (e.g. one with other groups) to go on from there.
+   */
   get lastId() {
     return this.#since;
   }
@@ -145,7 +172,8 @@ export class Herald extends EventTarget {
     } else if (code === HISTORY_GAP) {
       const since = this.#since;
       this.#since = null;
-      this.dispatchEvent(new CustomEvent("gap", { detail: { since } }));
+      this.#lastIds.clear(); // a stream's fresh history may start lower: nothing to compare with any more
+      this.dispatchEvent(new CustomEvent("gap", { detail: { since, ...(reason && { reason }) } }));
     } else if (PAUSE_CODES.has(code)) {
       this.#attempt = Math.max(this.#attempt, PAUSE_ATTEMPT);
     }
@@ -162,11 +190,15 @@ export class Herald extends EventTarget {
       return; // not a notification frame
     }
     const id = notification?.id;
-    if (typeof id !== "string" || (this.#since !== null && compareIds(id, this.#since) <= 0)) {
+    // frames name their stream only on sockets with several; a one-stream socket's frames are the seed's
+    const stream = notification?.stream ?? this.#streams[0];
+    const last = this.#lastIds.get(stream);
+    if (typeof id !== "string" || (last !== undefined && compareIds(id, last) <= 0)) {
       return; // ids only grow within a stream: anything else was delivered already
     }
-    this.#since = id;
-    this.dispatchEvent(new CustomEvent("notification", { detail: notification }));
+    this.#lastIds.set(stream, id);
+    this.#since = notification.cursor ?? id;
+    this.dispatchEvent(new CustomEvent("notification", { detail: { ...notification, stream } }));
   }
 
   /** Full jitter: a random delay up to minDelay * 2^attempt, capped at maxDelay. */
@@ -189,6 +221,13 @@ export class Herald extends EventTarget {
     const path = "ws/notifications" + (this.#options.userId ? "/" + encodeURIComponent(this.#options.userId) : "");
     const url = new URL(path, this.#options.server);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const { groups, broadcast } = this.#options;
+    if (groups.length > 0) {
+      url.searchParams.set("groups", groups.join(","));
+    }
+    if (broadcast !== !this.#options.userId) { // only when it differs from the path's default: seed URLs stay as they were
+      url.searchParams.set("broadcast", String(broadcast));
+    }
     if (this.#since !== null) {
       url.searchParams.set("since", this.#since);
     }

@@ -35,3 +35,25 @@ test("lists the user's notifications newest first, and closes the socket when th
   assert.equal(bob.closedByClient, 1000, "unmounting closes the socket");
   assert.equal(FakeSocket.all.length, 2, "no reconnect after unmount");
 });
+
+test("takes connect()'s options: one socket for the user, groups and broadcasts, reconnecting only when they change", async () => {
+  FakeSocket.all = [];
+  const base = { server: "http://herald.test/", WebSocket: FakeSocket, timers: new FakeTimers(), broadcast: true };
+  // a new array on every render, as pages write it: the same groups must not reconnect
+  const hook = renderHook((groups) => useNotifications({ ...base, userId: "alice", groups: [...groups], getToken: async () => "t" }),
+    ["region:us"]);
+  await settle();
+  const first = FakeSocket.last();
+  assert.equal(first.url.search, "?groups=region%3Aus&broadcast=true");
+  first.open();
+  first.message({ id: "1-0", stream: "group:region:us", cursor: "c1", title: "to the region" });
+  assert.deepEqual(hook.result.notifications.map((n) => n.stream), ["group:region:us"]);
+  hook.rerender(["region:us"]);
+  assert.equal(FakeSocket.all.length, 1, "same groups: same socket");
+
+  hook.rerender(["region:us", "team:payments"]);
+  assert.equal(first.closedByClient, 1000);
+  await settle();
+  assert.equal(FakeSocket.last().url.searchParams.get("groups"), "region:us,team:payments");
+  hook.unmount();
+});

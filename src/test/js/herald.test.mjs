@@ -226,6 +226,100 @@ test("stop() closes the socket, cancels a pending reconnect, and nothing reconne
   assert.equal(FakeSocket.all.length, 0, "no socket after stop");
 });
 
+test("one socket for the user's stream, the broadcasts and groups: the query names what differs from the path's default", async () => {
+  const urls = {};
+  for (const [name, options] of Object.entries({
+    userGroupsBroadcast: { groups: ["region:us", "team:payments"], broadcast: true },
+    userGroups: { groups: ["region:us", "", "region:us"] }, // empty entries and repeats dropped
+    userAlone: { groups: [], broadcast: false },
+    broadcastGroups: { userId: undefined, groups: ["team:payments"] },
+    groupOnly: { userId: undefined, groups: ["team:payments"], broadcast: false },
+  })) {
+    const c = client(options);
+    urls[name] = (await live(c)).url.href;
+  }
+  assert.deepEqual(urls, {
+    userGroupsBroadcast: "ws://herald.test/app/ws/notifications/alice?groups=region%3Aus%2Cteam%3Apayments&broadcast=true",
+    userGroups: "ws://herald.test/app/ws/notifications/alice?groups=region%3Aus",
+    userAlone: "ws://herald.test/app/ws/notifications/alice",
+    broadcastGroups: "ws://herald.test/app/ws/notifications?groups=team%3Apayments",
+    groupOnly: "ws://herald.test/app/ws/notifications?groups=team%3Apayments&broadcast=false",
+  });
+  assert.throws(() => client({ userId: undefined, broadcast: false }), /nothing to connect to/);
+});
+
+/** A frame as a socket with several streams sends it. */
+const frame = (stream, id, cursor = `c-${stream}-${id}`) => ({ id, ts: "2026-01-01T00:00:00Z", stream, cursor, title: id });
+
+test("several streams: resumes with the cursor of the last frame after a drop, and starts from the given cursor", async () => {
+  const c = client({ groups: ["region:us"], broadcast: true, since: "start.cursor" });
+  const first = await live(c);
+  assert.equal(first.url.searchParams.get("since"), "start.cursor");
+  first.message(frame("user", "7-3"));
+  first.message(frame("group:region:us", "2-0", "after.group"));
+  assert.equal(c.herald.lastId, "after.group");
+  await dropAndReconnect(c, 1006);
+  assert.equal(FakeSocket.last().url.searchParams.get("since"), "after.group", "the cursor, never a plain id");
+  FakeSocket.last().message(frame("broadcast", "9-0", "after.broadcast"));
+  await dropAndReconnect(c, 1001);
+  assert.equal(FakeSocket.last().url.searchParams.get("since"), "after.broadcast");
+  assert.deepEqual(c.notifications(), ["7-3", "2-0", "9-0"]);
+});
+
+test("each notification says which stream it came on: the frame's stream, or the only stream of the socket", async () => {
+  const streams = async (options, frames) => {
+    const c = client(options);
+    const socket = await live(c);
+    frames.forEach((f) => socket.message(f));
+    return c.events.filter((e) => e.type === "notification").map((e) => e.stream);
+  };
+  assert.deepEqual(await streams({ groups: ["a"], broadcast: true },
+    [frame("user", "1-0"), frame("broadcast", "1-0"), frame("group:a", "1-0")]), ["user", "broadcast", "group:a"]);
+  assert.deepEqual(await streams({}, [{ id: "1-0" }]), ["user"]);
+  assert.deepEqual(await streams({ userId: undefined }, [{ id: "1-0" }]), ["broadcast"]);
+  assert.deepEqual(await streams({ userId: undefined, groups: ["a"], broadcast: false }, [{ id: "1-0" }]), ["group:a"]);
+});
+
+test("several streams: drops repeats per stream, since ids of different streams are unrelated", async () => {
+  const c = client({ groups: ["a"] });
+  const socket = await live(c);
+  socket.message(frame("user", "5-0"));
+  socket.message(frame("group:a", "3-0")); // lower than the user's 5-0, yet new on its own stream
+  socket.message(frame("user", "5-0"));
+  socket.message(frame("group:a", "2-9"));
+  socket.message(frame("group:a", "4-0"));
+  socket.message(frame("user", "6-0"));
+  const seen = c.events.filter((e) => e.type === "notification").map((e) => `${e.stream} ${e.id}`);
+  assert.deepEqual(seen, ["user 5-0", "group:a 3-0", "group:a 4-0", "user 6-0"]);
+});
+
+test("several streams, 4410: tells the page with the reason naming the stream, and goes on without since", async () => {
+  const c = client({ groups: ["region:us"] });
+  const socket = await live(c);
+  socket.message(frame("group:region:us", "8-0", "cur.1"));
+  const reason = "history of group:region:us no longer reaches back to 8-0";
+  socket.closeWith(4410, reason);
+  c.timers.fire(c.herald.state.delay);
+  await settle();
+  FakeSocket.last().open();
+  assert.deepEqual(c.events.filter((e) => e.type === "gap"), [{ type: "gap", since: "cur.1", reason }]);
+  assert.equal(FakeSocket.last().url.searchParams.has("since"), false);
+  FakeSocket.last().message(frame("group:region:us", "1-0")); // the stream's fresh history may start lower
+  assert.deepEqual(c.notifications(), ["8-0", "1-0"]);
+});
+
+test("one stream: the seed's URL, frames, resume and repeats as before (plus the stream in the event)", async () => {
+  const c = client({ groups: [] });
+  const socket = await live(c);
+  assert.equal(socket.url.search, "", "the seed's URL");
+  socket.message({ id: "4-0", title: "seed frame" });
+  socket.message({ id: "4-0", title: "repeat" });
+  assert.deepEqual(c.events.filter((e) => e.type === "notification").map(({ type, ...n }) => n),
+    [{ id: "4-0", title: "seed frame", stream: "user" }]);
+  await dropAndReconnect(c, 1006);
+  assert.equal(FakeSocket.last().url.search, "?since=4-0");
+});
+
 test("ids compare by time, then sequence", () => {
   assert.ok(compareIds("1795521056811-2", "1795521056811-10") < 0);
   assert.ok(compareIds("1795521056812-0", "1795521056811-10") > 0);

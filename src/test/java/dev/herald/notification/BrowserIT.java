@@ -8,16 +8,21 @@ import dev.herald.testing.Http;
 import dev.herald.testing.Http.Reply;
 import dev.herald.testing.RedisServer;
 import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.stream.IntStream;
@@ -75,6 +80,7 @@ class BrowserIT {
                         "--disable-domain-reliability", "--no-first-run", "--no-pings", "--window-size=1280,900");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
+        logs.enable(LogType.PERFORMANCE, Level.ALL); // the DevTools network events: which WebSockets the page opened
         options.setCapability("goog:loggingPrefs", logs);
         browser = new ChromeDriver(chromedriver, options);
     }
@@ -141,8 +147,7 @@ class BrowserIT {
         a.start(); // same port, a new development key: the page must fetch a fresh token by itself
         List<String> all = IntStream.rangeClosed(1, 6).mapToObj(n -> "n" + (7 - n)).toList();
         awaitPage(Duration.ofSeconds(45), "the page reconnected and caught up", () -> titles().equals(all));
-        // the broadcast stream backs off on its own: its next attempt may still be up to maxDelay (20 s) away
-        awaitPage(Duration.ofSeconds(30), "both of the page's streams are live again", () -> "live".equals(status()));
+        awaitPage(Duration.ofSeconds(5), "the page's one socket (user and broadcast streams) is live again", () -> "live".equals(status()));
         publish(a, "bob", "n7");
         awaitPage(Duration.ofSeconds(5), "n7 arrives live", () -> titles().size() == 7);
         assertEquals("n7", titles().get(0));
@@ -206,6 +211,58 @@ class BrowserIT {
     }
 
     @Test
+    void theDemoPageShowsAGroupNotificationOnTheSameSocketAsTheUsersNotifications() {
+        openPage("gina", "team:payments");
+        publish(a, "gina", "for gina");
+        publishTo(a, "notify/group/team:payments", "for the payments team");
+        awaitPage(Duration.ofSeconds(5), "both arrived", () -> titles().size() == 2);
+        // ordered per stream only: which of the two streams comes first is not promised
+        assertEquals(List.of("group:team:payments:for the payments team", "user:for gina"), streamsAndTitles().stream().sorted().toList());
+        assertEquals("team:payments", browser.findElement(By.cssSelector("#list li[data-stream='group:team:payments'] .tag")).getText());
+
+        WebSockets sockets = new WebSockets();
+        awaitPage(Duration.ofSeconds(5), "both frames in the performance log",
+                () -> sockets.read().received("for gina") && sockets.received("for the payments team"));
+        assertEquals(1, sockets.urls.size(), "the page opened one WebSocket: " + sockets.urls);
+        String socket = sockets.urls.keySet().iterator().next();
+        assertTrue(!sockets.closed.contains(socket), "and it is still open");
+        assertTrue(sockets.urls.get(socket).contains("/ws/notifications/gina?groups=team%3Apayments&broadcast=true"),
+                sockets.urls.get(socket));
+        List<String> frames = sockets.frames.get(socket).stream()
+                .map(frame -> Json.createReader(new StringReader(frame)).readObject())
+                .map(frame -> frame.getString("stream") + ":" + frame.getString("title")).sorted().toList();
+        assertEquals(List.of("group:team:payments:for the payments team", "user:for gina"), frames,
+                "the user's and the group's notification came on that one socket");
+        screenshot("demo-groups.png");
+    }
+
+    @Test
+    void joiningAGroupOnThePageKeepsTheListResumesWithTheCursorAndTheFormPublishesToTheGroup() {
+        openPage("hank");
+        publish(a, "hank", "before joining");
+        awaitPage(Duration.ofSeconds(5), "the user's notification arrived", () -> titles().equals(List.of("before joining")));
+
+        WebSockets sockets = WebSockets.fromNow();
+        browser.findElement(By.id("groups")).sendKeys("region:us");
+        browser.findElement(By.cssSelector("#who button[type=submit]")).click();
+        // the click replaced the socket before it returned: "live" is the new one's
+        awaitPage(LIVE, "the page is live in region:us", () -> "live".equals(status()));
+        assertEquals("?user=hank&groups=region%3Aus", script("return window.location.search"));
+
+        browser.findElement(By.cssSelector("input[name=audience][value=group]")).click();
+        browser.findElement(By.id("title")).clear();
+        browser.findElement(By.id("title")).sendKeys("To the region");
+        browser.findElement(By.cssSelector("#publish button[type=submit]")).click();
+        awaitPage(Duration.ofSeconds(5), "the group notification arrived and the list was kept",
+                () -> streamsAndTitles().equals(List.of("group:region:us:To the region", "user:before joining")));
+        assertTrue(browser.findElement(By.id("sent")).getText().contains("to group region:us"), browser.findElement(By.id("sent")).getText());
+        sockets.read();
+        List<String> opened = List.copyOf(sockets.urls.values());
+        assertEquals(1, opened.size(), "one new socket: " + opened);
+        assertTrue(opened.get(0).contains("groups=region%3Aus&broadcast=true&since="), "it resumed from the old socket's cursor: " + opened);
+    }
+
+    @Test
     void theFilesAreServedWithTheirTypesAPolicyAndRevalidation() {
         Reply page = get("", null);
         assertEquals(200, page.status());
@@ -226,8 +283,49 @@ class BrowserIT {
     }
 
     private static void openPage(String user) {
-        browser.get(a.http("?user=" + user).toString());
+        openPage(user, null);
+    }
+
+    /** Opens the page for a user in these groups (comma-separated, or null for none). */
+    private static void openPage(String user, String groups) {
+        WebSockets.fromNow();
+        browser.get(a.http("?user=" + user + (groups == null ? "" : "&groups=" + groups)).toString());
         awaitPage(LIVE, user + "'s page is live", () -> "live".equals(status()));
+    }
+
+    /**
+     * The WebSockets the page opened, from Chrome's performance log (DevTools' Network events): each read()
+     * adds what the log gained since it was last read, since reading empties it.
+     */
+    private static final class WebSockets {
+        final Map<String, String> urls = new TreeMap<>(); // request id -> URL
+        final Map<String, List<String>> frames = new TreeMap<>(); // request id -> payloads received
+        final List<String> closed = new ArrayList<>(); // request ids, also of a page navigated away from
+
+        /** Empties the log: the next read() sees only what happens from now on. */
+        static WebSockets fromNow() {
+            browser.manage().logs().get(LogType.PERFORMANCE);
+            return new WebSockets();
+        }
+
+        WebSockets read() {
+            for (LogEntry entry : browser.manage().logs().get(LogType.PERFORMANCE).getAll()) {
+                JsonObject message = Json.createReader(new StringReader(entry.getMessage())).readObject().getJsonObject("message");
+                JsonObject params = message.getJsonObject("params");
+                switch (message.getString("method")) {
+                    case "Network.webSocketCreated" -> urls.put(params.getString("requestId"), params.getString("url"));
+                    case "Network.webSocketFrameReceived" -> frames.computeIfAbsent(params.getString("requestId"), id -> new ArrayList<>())
+                            .add(params.getJsonObject("response").getString("payloadData"));
+                    case "Network.webSocketClosed" -> closed.add(params.getString("requestId"));
+                    default -> { }
+                }
+            }
+            return this;
+        }
+
+        boolean received(String text) {
+            return frames.values().stream().flatMap(List::stream).anyMatch(frame -> frame.contains(text));
+        }
     }
 
     private static String status() {
@@ -244,6 +342,13 @@ class BrowserIT {
     @SuppressWarnings("unchecked")
     private static List<String> titles() {
         return (List<String>) script("return [...document.querySelectorAll('#list li .title')].map(e => e.textContent)");
+    }
+
+    /** "<stream>:<title>" of each item, top first. */
+    @SuppressWarnings("unchecked")
+    private static List<String> streamsAndTitles() {
+        return (List<String>) script("return [...document.querySelectorAll('#list li')]"
+                + ".map(e => e.dataset.stream + ':' + e.querySelector('.title').textContent)");
     }
 
     @SuppressWarnings("unchecked")
@@ -273,10 +378,15 @@ class BrowserIT {
 
     /** Publishes {@code {"title": …}} to the user through {@code node}, with that node's own development token. */
     private static String publish(HeraldNode node, String user, String title) {
+        return publishTo(node, "notify/" + user, title);
+    }
+
+    /** Publishes {@code {"title": …}} to a route ({@code notify/<user>}, {@code notify/group/<group>}) of {@code node}. */
+    private static String publishTo(HeraldNode node, String route, String title) {
         Reply token = Http.send(HttpRequest.newBuilder(node.http("dev/token?user=test-publisher&groups=publisher"))
                 .timeout(Http.TIMEOUT).header("Accept", "text/plain").POST(HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(200, token.status(), token::toString);
-        Reply accepted = Http.post(node.http("notify/" + user), token.body(), Json.createObjectBuilder().add("title", title)
+        Reply accepted = Http.post(node.http(route), token.body(), Json.createObjectBuilder().add("title", title)
                 .add("message", "published by BrowserIT").build().toString());
         assertEquals(202, accepted.status(), accepted::toString);
         return accepted.json().getString("id");

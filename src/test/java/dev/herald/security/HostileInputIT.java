@@ -3,6 +3,8 @@ package dev.herald.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.notification.entity.Cursor;
+import dev.herald.notification.entity.NotificationId;
 import dev.herald.testing.HeraldNode;
 import dev.herald.testing.HostileJson;
 import dev.herald.testing.NodeWithRedis;
@@ -456,7 +458,8 @@ class HostileInputIT {
         boolean broadcast = hostile.nextInt(6) == 0;
         String path = broadcast ? "/ws/notifications" : "/ws/notifications/" + encode(user);
         boolean validUser = broadcast || user.matches("[A-Za-z0-9._@:-]{1,128}");
-        String validToken = TestTokens.token(toVictim ? "fuzz-0" : user); // never the victim's own token
+        // never the victim's own token; members of two of the three groups handshakes may ask for
+        String validToken = TestTokens.token(toVictim ? "fuzz-0" : user, "group:fuzz-g1", "group:fuzz-g2");
         Map<String, List<String>> headers = new LinkedHashMap<>();
         add(headers, "Host", "127.0.0.1:" + node.port());
         add(headers, "Upgrade", hostile.oneOf("websocket", "websocket", "websocket", "WebSocket", "h2c"));
@@ -484,10 +487,31 @@ class HostileInputIT {
             case 4 -> add(headers, "Sec-WebSocket-Protocol", hostile.oneOf("bearer.", "bearer.x", ",,,", "herald", hostile.anyString(20)));
             default -> { }
         }
+        String broadcastParameter = null;
+        if (hostile.nextInt(5) == 0) {
+            broadcastParameter = hostile.oneOf("true", "false", "FALSE", "yes", "");
+            query.add(query("broadcast", broadcastParameter).substring(1));
+        }
+        boolean broadcastValid = broadcastParameter == null || broadcastParameter.equalsIgnoreCase("true") || broadcastParameter.equalsIgnoreCase("false");
+        int streams = broadcast ? ("false".equalsIgnoreCase(broadcastParameter) ? 0 : 1) : ("true".equalsIgnoreCase(broadcastParameter) ? 2 : 1);
+        boolean groupsValid = true;
+        if (hostile.nextInt(3) == 0) {
+            String groups = hostile.anyOf(() -> hostile.oneOf("fuzz-g1", "fuzz-g1,fuzz-g2", "fuzz-g2,,fuzz-g1,fuzz-g1", "fuzz-g3", ""),
+                    () -> hostile.from("fuzz-g123,:/% ", 24), () -> "fuzz-g1,".repeat(40), () -> String.join(",",
+                            java.util.stream.IntStream.range(0, 40).mapToObj(i -> "g" + i).toList()));
+            query.add(query("groups", groups).substring(1));
+            List<String> asked = Arrays.stream(groups.split(",")).filter(group -> !group.isEmpty()).distinct().toList();
+            groupsValid = asked.stream().allMatch(group -> group.equals("fuzz-g1") || group.equals("fuzz-g2")); // well-formed and granted
+            streams += asked.size();
+        }
+        boolean streamsValid = broadcastValid && groupsValid && streams >= 1 && streams <= 32;
         boolean sinceValid = true;
         if (hostile.nextInt(3) == 0) {
-            String since = cursor();
-            sinceValid = since.matches("[0-9]{1,19}(-[0-9]{1,19})?") && !since.startsWith("9223372036854775808");
+            String since = hostile.anyOf(this::cursor, () -> "h1." + hostile.from("AZaz09-_=.", 30),
+                    () -> Cursor.encode(new String[] {"user", "broadcast", "group:fuzz-g1"}, new NotificationId[] {NotificationId.ZERO,
+                            new NotificationId(hostile.nextInt(1 << 30), 0), NotificationId.parse(hostile.from("0123456789", 17) + "0")}));
+            sinceValid = Cursor.looksLike(since) ? isCursor(since)
+                    : streams == 1 && since.matches("[0-9]{1,19}(-[0-9]{1,19})?") && !since.startsWith("9223372036854775808");
             query.add(query("since", since).substring(1));
         }
         boolean originAllowed = true;
@@ -500,7 +524,7 @@ class HostileInputIT {
         boolean wellFormedUpgrade = headers.get("Upgrade").get(0).equalsIgnoreCase("websocket")
                 && headers.get("Sec-WebSocket-Version").get(0).equals("13");
         // a server may also speak an older WebSocket draft (WildFly takes version 8): the version decides nothing here
-        boolean mayOpen = validUser && tokenValidForPath && sinceValid && originAllowed;
+        boolean mayOpen = validUser && tokenValidForPath && streamsValid && sinceValid && originAllowed;
         String target = path + (query.isEmpty() ? "" : "?" + String.join("&", query));
         byte[] request = http("GET", target, headers, new byte[0]);
         String what = "handshake " + HostileJson.show(target) + " " + headers.keySet() + " Upgrade: " + headers.get("Upgrade").get(0)
@@ -509,6 +533,15 @@ class HostileInputIT {
         // Open Liberty's WebSocket layer refuses a key that is not 16 bytes in base64 itself, with a bare 400
         boolean properKey = headers.get("Sec-WebSocket-Key").get(0).length() == 24;
         return new Handshake(request, what, mayOpen, wellFormedUpgrade && properKey && !controlCharacter);
+    }
+
+    private static boolean isCursor(String since) {
+        try {
+            Cursor.parse(since);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private Void check(Handshake handshake) {

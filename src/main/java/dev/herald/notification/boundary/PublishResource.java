@@ -107,8 +107,8 @@ public class PublishResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Publish to a group",
             description = "Stores the object in the group's history, which its members (tokens whose groups claim holds "
-                    + "herald.channels.group-prefix + the group, group:<group> by default) and admins may read. Delivery "
-                    + "on sockets comes in a later version.")
+                    + "herald.channels.group-prefix + the group, group:<group> by default) and admins may read, and sends "
+                    + "it to every member's socket that asks for the group (?groups=<group>).")
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response notifyGroup(@PathParam("group") @Parameter(description = ID_RULE, example = "region:us", required = true) String group,
