@@ -4,13 +4,14 @@ import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Stream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Every Redis key and channel name Herald uses, in one place. Everything that belongs to one stream carries the
  * stream's name as its hash tag ({@code {user:42}}), so on Redis Cluster it all lives in one hash slot and one
  * script can touch it: the stream ({@code herald:stream:{user:42}}), its live channel ({@code herald:live:{user:42}},
- * a shard channel on Cluster), the publishers' idempotency keys for it ({@code herald:idem:{user:42}:<caller>:<key>}) and
- * whatever later features keep per stream. Standalone and Sentinel ignore the tags;
+ * a shard channel on Cluster), the publishers' idempotency keys for it ({@code herald:idem:{user:42}:<caller>:<key>}),
+ * a user's inbox ({@link #inboxKeys}) and whatever later features keep per stream. Standalone and Sentinel ignore the tags;
  * the {@code herald:live:} prefix keeps one pattern subscription ({@code herald:live:*}) and one ACL channel rule
  * enough there. A caller's rate-limit bucket is tagged with the caller, so it has a slot of its own.
  */
@@ -22,6 +23,9 @@ final class RedisKeys {
     private static final String PROBE_PREFIX = "probe:";
     private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
     static final String IDEMPOTENCY_PREFIX = "herald:idem:";
+    private static final String STATE_PREFIX = "herald:state:";
+    private static final String COUNTS_PREFIX = "herald:counts:";
+    private static final String DELETED_PREFIX = "herald:deleted:";
 
     private RedisKeys() {
     }
@@ -61,6 +65,29 @@ final class RedisKeys {
     static String idempotency(Stream stream, IdempotencyKey key) {
         return IDEMPOTENCY_PREFIX + tag(stream.name()) + ":" + URLEncoder.encode(key.caller(), StandardCharsets.UTF_8)
                 + ":" + key.value();
+    }
+
+    /**
+     * A user's inbox, in its stream's slot, in this order: {@code herald:state:{user:42}}, a hash id → flags
+     * ({@link Inbox.Flags}; absent: unread, unseen, not archived); {@code herald:counts:{user:42}}, a hash {@code unread},
+     * {@code unseen}, {@code total} and {@code trimmed} (the newest id trimmed from history, which Redis' own
+     * max-deleted-entry-id stops being once a user deletes one); {@code herald:deleted:{user:42}}, a sorted set of the
+     * ids users deleted (scored by their milliseconds), which replay counts as held.
+     */
+    static List<String> inboxKeys(Stream stream) {
+        return List.of(inboxState(stream), inboxCounts(stream), deletedIds(stream));
+    }
+
+    static String inboxState(Stream stream) {
+        return STATE_PREFIX + tag(stream.name());
+    }
+
+    static String inboxCounts(Stream stream) {
+        return COUNTS_PREFIX + tag(stream.name());
+    }
+
+    static String deletedIds(Stream stream) {
+        return DELETED_PREFIX + tag(stream.name());
     }
 
     /** The name inside a live channel's hash tag: {@code user:42} for {@code herald:live:{user:42}}, else null. */
