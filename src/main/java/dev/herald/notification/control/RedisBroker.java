@@ -165,7 +165,7 @@ final class RedisBroker implements Broker {
 
     /** Cluster: the caller's permits for the whole call, before any of it is published (its bucket is on its own slot). */
     private void takePermits(RateLimit limit, int permits) {
-        List<?> reply = (List<?>) call(RedisScripts.TAKE_PERMITS, List.of(RedisKeys.rate(limit.caller())),
+        List<?> reply = (List<?>) RedisScripts.TAKE_PERMITS.run(commands, List.of(RedisKeys.rate(limit.caller())),
                 List.of(String.valueOf(permits), String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
         if (!reply.isEmpty()) {
             throw new RateLimitedException(limit, Duration.ofMillis((Long) reply.get(0)));
@@ -350,21 +350,13 @@ final class RedisBroker implements Broker {
 
     @Override
     public Replay replay(Stream stream, NotificationId after) {
-        List<String> keys = new ArrayList<>(List.of(RedisKeys.stream(stream)));
-        if (stream.isUser()) {
-            keys.addAll(List.of(RedisKeys.inboxCounts(stream), RedisKeys.deletedIds(stream))); // trimmed id, deleted ids
-        }
-        List<?> reply = (List<?>) call(RedisScripts.REPLAY, keys, List.of(after == null ? "" : after.toString()));
+        List<?> reply = (List<?>) RedisScripts.REPLAY.run(commands, RedisKeys.replayKeys(stream), List.of(after == null ? "" : after.toString()));
         List<Notification> entries = new ArrayList<>(reply.size() / 2);
         for (int i = 3; i < reply.size(); i += 2) {
             entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1)));
         }
         return new Replay(NotificationId.parse((String) reply.get(0)), NotificationId.parse((String) reply.get(1)), entries,
                 "1".equals(reply.get(2)) ? after : null);
-    }
-
-    private Object call(RedisScripts.Script script, List<String> keys, List<String> args) {
-        return script.run(commands, keys, args);
     }
 
     static BrokerUnavailableException unavailable(JedisException e) {

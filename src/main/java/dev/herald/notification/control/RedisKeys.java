@@ -78,6 +78,11 @@ final class RedisKeys {
         return List.of(inboxState(stream), inboxCounts(stream), deletedIds(stream));
     }
 
+    /** What {@link RedisScripts#REPLAY} reads: the stream; for a user's, also its trimmed id and deleted ids. */
+    static List<String> replayKeys(Stream stream) {
+        return stream.isUser() ? List.of(stream(stream), inboxCounts(stream), deletedIds(stream)) : List.of(stream(stream));
+    }
+
     static String inboxState(Stream stream) {
         return STATE_PREFIX + tag(stream.name());
     }

@@ -218,6 +218,26 @@ abstract class InboxContract extends BrokerContract {
         assertTrue(broker.replay(user, sent.get(2).id()).canResume(sent.get(2).id()));
     }
 
+    /**
+     * A stream whose user deletes everything never trims, so deleted ids are remembered only up to the history size:
+     * resuming from the oldest one then reads as a gap (a needless reload, never a silent loss).
+     */
+    @Test
+    void deletedIdsAreRememberedUpToTheHistorySize() {
+        List<NotificationId> ids = new ArrayList<>();
+        for (int i = 0; i <= HISTORY_SIZE; i++) {
+            NotificationId id = broker.publish(user, Payload.parse("{}")).id();
+            inbox().delete(me(), id);
+            ids.add(id);
+        }
+        assertEquals(List.of(), broker.history(user, null, HISTORY_SIZE));
+        assertEquals(Counts.NONE, counts());
+        assertFalse(broker.replay(user, ids.get(0)).canResume(ids.get(0)), "the oldest forgotten");
+        for (NotificationId id : ids.subList(1, ids.size())) {
+            assertTrue(broker.replay(user, id).canResume(id), id + " remembered");
+        }
+    }
+
     @Test
     void everyChangeTellsListenersWhatChangedWithTheCountsAfterIt() throws InterruptedException {
         List<NotificationId> ids = ids(publish(user, 2));
