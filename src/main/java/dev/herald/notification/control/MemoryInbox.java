@@ -59,7 +59,7 @@ final class MemoryInbox implements Inbox {
     @Override
     public Counts mark(String userId, Mark mark, List<NotificationId> ids) {
         Set<NotificationId> wanted = new HashSet<>(ids);
-        return markWhere(userId, mark, id -> wanted.contains(id), null);
+        return markWhere(userId, mark, wanted::contains, null);
     }
 
     @Override

@@ -350,7 +350,8 @@ final class RedisBroker implements Broker {
 
     @Override
     public Replay replay(Stream stream, NotificationId after) {
-        List<?> reply = (List<?>) RedisScripts.REPLAY.run(commands, RedisKeys.replayKeys(stream), List.of(after == null ? "" : after.toString()));
+        List<?> reply = (List<?>) RedisScripts.REPLAY.run(commands, RedisKeys.replayKeys(stream),
+                List.of(after == null ? "" : after.toString()));
         List<Notification> entries = new ArrayList<>(reply.size() / 2);
         for (int i = 3; i < reply.size(); i += 2) {
             entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1)));

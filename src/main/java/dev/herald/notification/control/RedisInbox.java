@@ -11,8 +11,8 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The Redis engine's inbox: builds the calls of {@link RedisInboxScripts}, one script per operation, each on one
- * user's stream and inbox keys (one hash slot). Changes are idempotent (a mark set twice is set once, a second
- * delete finds nothing), so unlike a publish a call whose reply was lost may simply be made again.
+ * user's stream and inbox keys (one hash slot). Unlike a publish, a change whose reply was lost may simply be made
+ * again: a mark set twice is set once (and told twice), and a second delete finds nothing (empty, as for an unknown id).
  */
 final class RedisInbox implements Inbox {
 
