@@ -22,6 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -129,7 +133,7 @@ abstract class InboxContract extends BrokerContract {
     @Test
     void idsTheInboxDoesNotHoldAreIgnoredAndTellNobody() throws InterruptedException {
         List<NotificationId> ids = ids(publish(user, HISTORY_SIZE + 1));
-        assertLatestInboxEventCarries(counts(), "after the publishes");
+        assertInboxEvent(publishing(ids.get(ids.size() - 1)), counts(), "after the publishes");
         NotificationId trimmed = ids.get(0);
         Counts before = counts();
         assertEquals(before, inbox().mark(me(), Mark.READ, List.of(trimmed, NotificationId.parse("1-0"))));
@@ -256,18 +260,20 @@ abstract class InboxContract extends BrokerContract {
     }
 
     /**
-     * Waits for the event that carries {@code counts} (on Redis events arrive after the call returns), then asserts
-     * that no later one says otherwise (the memory engine tells each entry of a batch as it is stored).
+     * Skips events until the one {@code ofTheChange} picks (on Redis events arrive after the call returns; the memory
+     * engine tells each entry of a batch as it stores it), and asserts that it carries {@code counts}.
      */
-    void assertLatestInboxEventCarries(Counts counts, String what) throws InterruptedException {
-        Inbox.Event latest = nextInboxEvent();
-        while (!latest.counts().equals(counts)) {
-            latest = nextInboxEvent();
+    void assertInboxEvent(Predicate<Inbox.Event> ofTheChange, Counts counts, String what) throws InterruptedException {
+        Inbox.Event event = nextInboxEvent();
+        while (!ofTheChange.test(event)) {
+            event = nextInboxEvent();
         }
-        for (Inbox.Event more; (more = live.inboxEvents.poll()) != null; ) {
-            latest = more.userId().equals(me()) ? more : latest;
-        }
-        assertEquals(counts, latest.counts(), what + ": the latest event's counts");
+        assertEquals(counts, event.counts(), what + ": the change's event carries the counts");
+    }
+
+    /** The event of the publish that stored {@code id}. */
+    static Predicate<Inbox.Event> publishing(NotificationId id) {
+        return event -> event.change() == Change.PUBLISHED && event.ids().contains(id);
     }
 
     /**
@@ -285,6 +291,7 @@ abstract class InboxContract extends BrokerContract {
         for (int step = 0; step < steps; step++) {
             String what = "seed " + seed + ", step " + step;
             boolean told = true;
+            Predicate<Inbox.Event> ofTheChange = event -> true; // a mark or a delete tells one event: the next
             switch (random.nextInt(7)) {
                 case 0, 1 -> {
                     int count = 1 + random.nextInt(3);
@@ -299,6 +306,7 @@ abstract class InboxContract extends BrokerContract {
                         if (!p.replayed()) {
                             held.add(p.notification().id());
                             model.put(p.notification().id(), 0);
+                            ofTheChange = publishing(p.notification().id());
                         }
                     }
                     while (held.size() > HISTORY_SIZE) {
@@ -338,10 +346,53 @@ abstract class InboxContract extends BrokerContract {
             assertEquals(modelCounts(model), counts, what + ": counts equal the model's");
             assertEquals(held, entryIds(Filter.ALL), what + ": the inbox holds what the model does");
             if (told) {
-                assertLatestInboxEventCarries(counts, what);
+                assertInboxEvent(ofTheChange, counts, what);
             }
         }
         System.out.println("inbox: steps " + steps + ", drift 0 (seed " + seed + ")");
+    }
+
+    /**
+     * Publishes, marks and deletes from several threads at once (on Redis: several pooled connections, as several
+     * nodes would be): no change is lost between reading and writing the counts, and the last event tells the end state.
+     */
+    @Test
+    void concurrentChangesKeepTheCountsExact() throws Exception {
+        int threads = 4;
+        int steps = 60;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    Random random = new Random();
+                    for (int step = 0; step < steps; step++) {
+                        List<Notification> history = broker.history(user, null, HISTORY_SIZE);
+                        NotificationId some = history.isEmpty() ? NotificationId.parse("1-0")
+                                : history.get(random.nextInt(history.size())).id();
+                        Mark mark = Mark.values()[random.nextInt(Mark.values().length)];
+                        switch (random.nextInt(5)) {
+                            case 0, 1 -> broker.publish(user, Payload.parse("{\"n\":" + step + "}"));
+                            case 2 -> inbox().mark(me(), mark, List.of(some));
+                            case 3 -> inbox().markUpTo(me(), mark, some);
+                            default -> inbox().delete(me(), some);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> thread : done) {
+                thread.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Counts counts = counts();
+        assertEquals(recount(), counts, "after " + threads * steps + " concurrent changes");
+        Inbox.Event latest = nextInboxEvent();
+        while (!latest.counts().equals(counts) || !live.inboxEvents.isEmpty()) { // the last change's comes last
+            latest = nextInboxEvent();
+        }
     }
 
     private static NotificationId pick(Random random, List<NotificationId> held, List<NotificationId> gone) {
