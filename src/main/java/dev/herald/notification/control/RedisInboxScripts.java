@@ -130,14 +130,14 @@ final class RedisInboxScripts {
             local id = ARGV[1]
             if #redis.call('XRANGE', KEYS[1], id, id) == 0 then return {} end
             local delta = opened(KEYS[3], KEYS[1])
-            if redis.call('HEXISTS', KEYS[3], 'trimmed') == 0 then
+            if not redis.call('HGET', KEYS[3], 'trimmed') then
               local _, trimmed = streamInfo(KEYS[1])
               redis.call('HSET', KEYS[3], 'trimmed', trimmed)
             end
             removed(KEYS[2], delta, id)
             redis.call('XDEL', KEYS[1], id)
             redis.call('ZADD', KEYS[4], millis(id), id)
-            if redis.call('ZCARD', KEYS[4]) > tonumber(ARGV[2]) then redis.call('ZPOPMIN', KEYS[4]) end
+            redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[2]) - 1)
             local counts = settle(KEYS[3], delta)
             tell('%1$s', '%2$s' .. string.sub(KEYS[1], %3$d), counts, 'deleted', '-', '-', {id})
             return counts""";
