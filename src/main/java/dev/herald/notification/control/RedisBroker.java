@@ -217,7 +217,7 @@ final class RedisBroker implements Broker {
         for (Publication publication : publications) {
             users.append(publication.stream().isUser() ? '1' : '0');
             if (publication.stream().isUser() && inboxes.add(publication.stream())) {
-                keys.addAll(RedisKeys.inboxKeys(publication.stream()));
+                keys.add(RedisKeys.inbox(publication.stream()));
             }
         }
         args.add(users.toString());

@@ -31,7 +31,7 @@ final class RedisInbox implements Inbox {
     @Override
     public List<Entry> inbox(String userId, Filter filter, NotificationId after, int limit) {
         Stream stream = Stream.user(userId);
-        List<?> reply = (List<?>) RedisInboxScripts.LIST.run(commands, List.of(RedisKeys.stream(stream), RedisKeys.inboxState(stream)),
+        List<?> reply = (List<?>) RedisInboxScripts.LIST.run(commands, keys(stream),
                 List.of(String.valueOf(filter.mask), String.valueOf(filter.want), after == null ? "" : after.toString(),
                         String.valueOf(limit)));
         List<Entry> entries = new ArrayList<>(reply.size() / 3);
@@ -48,7 +48,7 @@ final class RedisInbox implements Inbox {
     @Override
     public Counts counts(String userId) {
         Stream stream = Stream.user(userId);
-        return counts(RedisInboxScripts.COUNTS.run(commands, List.of(RedisKeys.stream(stream), RedisKeys.inboxCounts(stream)), List.of()));
+        return counts(RedisInboxScripts.COUNTS.run(commands, keys(stream), List.of()));
     }
 
     @Override
@@ -66,16 +66,19 @@ final class RedisInbox implements Inbox {
         List<String> args = new ArrayList<>(4 + ids.size());
         args.addAll(List.of(String.valueOf(mark.set), String.valueOf(mark.clear), mark.name(), upTo));
         args.addAll(ids);
-        return counts(markScript.run(commands, List.of(RedisKeys.stream(stream), RedisKeys.inboxState(stream), RedisKeys.inboxCounts(stream)), args));
+        return counts(markScript.run(commands, keys(stream), args));
     }
 
     @Override
     public Optional<Counts> delete(String userId, NotificationId id) {
         Stream stream = Stream.user(userId);
-        List<String> keys = new ArrayList<>(List.of(RedisKeys.stream(stream)));
-        keys.addAll(RedisKeys.inboxKeys(stream));
-        List<?> reply = (List<?>) deleteScript.run(commands, keys, List.of(id.toString(), String.valueOf(historySize)));
+        List<?> reply = (List<?>) deleteScript.run(commands, keys(stream), List.of(id.toString(), String.valueOf(historySize)));
         return reply.isEmpty() ? Optional.empty() : Optional.of(counts(reply));
+    }
+
+    /** Every inbox script's KEYS: the user's stream and its inbox, in one slot. */
+    private static List<String> keys(Stream stream) {
+        return List.of(RedisKeys.stream(stream), RedisKeys.inbox(stream));
     }
 
     /** A script's {unread, unseen, total}. */

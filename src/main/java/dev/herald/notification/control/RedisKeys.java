@@ -11,7 +11,7 @@ import java.util.List;
  * stream's name as its hash tag ({@code {user:42}}), so on Redis Cluster it all lives in one hash slot and one
  * script can touch it: the stream ({@code herald:stream:{user:42}}), its live channel ({@code herald:live:{user:42}},
  * a shard channel on Cluster), the publishers' idempotency keys for it ({@code herald:idem:{user:42}:<caller>:<key>}),
- * a user's inbox ({@link #inboxKeys}) and whatever later features keep per stream. Standalone and Sentinel ignore the tags;
+ * a user's inbox ({@link #inbox}) and whatever later features keep per stream. Standalone and Sentinel ignore the tags;
  * the {@code herald:live:} prefix keeps one pattern subscription ({@code herald:live:*}) and one ACL channel rule
  * enough there. A caller's rate-limit bucket is tagged with the caller, so it has a slot of its own.
  */
@@ -23,9 +23,7 @@ final class RedisKeys {
     private static final String PROBE_PREFIX = "probe:";
     private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
     static final String IDEMPOTENCY_PREFIX = "herald:idem:";
-    private static final String STATE_PREFIX = "herald:state:";
-    private static final String COUNTS_PREFIX = "herald:counts:";
-    private static final String DELETED_PREFIX = "herald:deleted:";
+    private static final String INBOX_PREFIX = "herald:inbox:";
 
     private RedisKeys() {
     }
@@ -68,31 +66,20 @@ final class RedisKeys {
     }
 
     /**
-     * A user's inbox, in its stream's slot, in this order: {@code herald:state:{user:42}}, a hash id → flags
-     * ({@link Inbox.Flags}; absent: unread, unseen, not archived); {@code herald:counts:{user:42}}, a hash {@code unread},
-     * {@code unseen}, {@code total} and {@code trimmed} (the newest id trimmed from history, which Redis' own
-     * max-deleted-entry-id stops being once a user deletes one); {@code herald:deleted:{user:42}}, a sorted set of the
-     * ids users deleted (scored by their milliseconds), which replay counts as held.
+     * A user's inbox, in its stream's slot: one hash {@code herald:inbox:{user:42}} holding the counts ({@code unread},
+     * {@code unseen}, {@code total}), each entry's flags under its id ({@link Inbox.Flags}; absent: unread, unseen, not
+     * archived), {@code trimmed} (the newest id trimmed from history, which Redis' own max-deleted-entry-id stops being
+     * once a user deletes one) and {@code deleted} (the ids users deleted since, space-separated: replay counts them as
+     * held). One key that exists whenever the stream does, because while a Cluster slot migrates, a script whose keys
+     * are partly absent from the source is refused ({@code TRYAGAIN}) until the migration ends.
      */
-    static List<String> inboxKeys(Stream stream) {
-        return List.of(inboxState(stream), inboxCounts(stream), deletedIds(stream));
+    static String inbox(Stream stream) {
+        return INBOX_PREFIX + tag(stream.name());
     }
 
-    /** What {@link RedisScripts#REPLAY} reads: the stream; for a user's, also its trimmed id and deleted ids. */
+    /** What {@link RedisScripts#REPLAY} reads: the stream and, for a user's, its inbox (trimmed and deleted ids). */
     static List<String> replayKeys(Stream stream) {
-        return stream.isUser() ? List.of(stream(stream), inboxCounts(stream), deletedIds(stream)) : List.of(stream(stream));
-    }
-
-    static String inboxState(Stream stream) {
-        return STATE_PREFIX + tag(stream.name());
-    }
-
-    static String inboxCounts(Stream stream) {
-        return COUNTS_PREFIX + tag(stream.name());
-    }
-
-    static String deletedIds(Stream stream) {
-        return DELETED_PREFIX + tag(stream.name());
+        return stream.isUser() ? List.of(stream(stream), inbox(stream)) : List.of(stream(stream));
     }
 
     /** The name inside a live channel's hash tag: {@code user:42} for {@code herald:live:{user:42}}, else null. */

@@ -46,8 +46,8 @@ final class RedisScripts {
      * character per publication, {@code 1} when its stream is a user's (it has an inbox), else {@code 0}.
      * KEYS: with a limit, first the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock); then
      * each publication's stream, in order; then the idempotency key ({@link RedisKeys#idempotency}) of each publication
-     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl; then the inbox keys
-     * ({@link RedisKeys#inboxKeys}) of each user's stream, in the order the streams first appear.
+     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl; then the inbox
+     * ({@link RedisKeys#inbox}) of each user's stream, in the order the streams first appear.
      * <p>
      * A user's stream also counts each new entry unread and unseen, drops a trimmed entry's state and its part of the
      * counts, keeps its newest trimmed id ({@link RedisInboxScripts#DELETE} says why) and forgets deleted ids at or
@@ -96,8 +96,8 @@ final class RedisScripts {
             for i = 1, count do
               local stream = KEYS[first + i - 1]
               if string.sub(users, i, i) == '1' and not inboxes[stream] then
-                inboxes[stream] = {state = KEYS[k], counts = KEYS[k + 1], deleted = KEYS[k + 2], ids = {}}
-                k = k + 3
+                inboxes[stream] = {key = KEYS[k], ids = {}}
+                k = k + 1
               end
             end
             if rate > 0 and fresh > 0 then
@@ -113,7 +113,7 @@ final class RedisScripts {
               else
                 local stream = KEYS[first + i - 1]
                 local inbox = inboxes[stream]
-                if inbox and not inbox.delta then inbox.delta = opened(inbox.counts, stream) end
+                if inbox and not inbox.delta then inbox.delta = opened(inbox.key, stream) end
                 ids[i], replayed[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i]), 0
                 streams[stream] = true
                 if inbox then
@@ -132,13 +132,10 @@ final class RedisScripts {
                 local inbox, trimmed = inboxes[key], nil
                 for _, entry in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', excess)) do
                   redis.call('XDEL', key, entry[1])
-                  if inbox then removed(inbox.state, inbox.delta, entry[1]) end
+                  if inbox then removed(inbox.key, inbox.delta, entry[1]) end
                   trimmed = entry[1]
                 end
-                if inbox then
-                  redis.call('HSET', inbox.counts, 'trimmed', trimmed)
-                  redis.call('ZREMRANGEBYSCORE', inbox.deleted, '-inf', '(' .. millis(trimmed))
-                end
+                if inbox then trimmedUpTo(inbox.key, trimmed) end
               end
             end
             for i = 1, count do
@@ -148,7 +145,7 @@ final class RedisScripts {
             end
             for stream, inbox in pairs(inboxes) do
               if inbox.delta then
-                local counts = settle(inbox.counts, inbox.delta)
+                local counts = settle(inbox.key, inbox.delta)
                 tell('%1$s', '%2$s' .. string.sub(stream, %3$d), counts, 'published', '-', '-', inbox.ids)
               end
             end
@@ -191,15 +188,16 @@ final class RedisScripts {
 
     /**
      * The stream's last issued and newest trimmed ids, whether it holds the entry ARGV[1] ('1' or '0'), then (id,
-     * payload) pairs after ARGV[1] if given. KEYS: the stream; for a user's stream also its counts hash and deleted-ids
-     * set ({@link RedisKeys#inboxKeys}): once a user deleted an entry, the newest trimmed id is the counts hash's
-     * {@code trimmed}, not max-deleted-entry-id, and an id a user deleted counts as held (resuming from it leaves no gap).
+     * payload) pairs after ARGV[1] if given. KEYS: the stream; for a user's stream also its inbox ({@link RedisKeys#inbox}):
+     * once a user deleted an entry, the newest trimmed id is the inbox's {@code trimmed}, not max-deleted-entry-id, and
+     * an id a user deleted (one of the inbox's {@code deleted}) counts as held: resuming from it leaves no gap.
      */
     static final Script REPLAY = new Script(STREAM_INFO_FUNCTION + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', '0'} end
-            local last, deleted = streamInfo(KEYS[1])
-            if KEYS[2] then deleted = redis.call('HGET', KEYS[2], 'trimmed') or deleted end
-            local result = {last, deleted, '0'}
+            local last, trimmed = streamInfo(KEYS[1])
+            local inbox = {false, false}
+            if KEYS[2] then inbox = redis.call('HMGET', KEYS[2], 'trimmed', 'deleted') end
+            local result = {last, inbox[1] or trimmed, '0'}
             if ARGV[1] ~= '' then
               for _, entry in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], '+')) do
                 if entry[1] == ARGV[1] then
@@ -209,7 +207,9 @@ final class RedisScripts {
                   result[#result + 1] = entry[2][2]
                 end
               end
-              if KEYS[3] and result[3] == '0' and redis.call('ZSCORE', KEYS[3], ARGV[1]) then result[3] = '1' end
+              if result[3] == '0' and inbox[2] and string.find(' ' .. inbox[2] .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
+                result[3] = '1'
+              end
             end
             return result""");
 

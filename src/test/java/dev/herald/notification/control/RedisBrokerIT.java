@@ -134,12 +134,10 @@ class RedisBrokerIT extends InboxContract {
     }
 
     @Test
-    void aUsersInboxKeysLiveInItsStreamsHashSlot() {
-        int slot = JedisClusterCRC16.getSlot(RedisKeys.stream(user));
-        for (String key : RedisKeys.inboxKeys(user)) {
-            assertTrue(key.endsWith("{" + user.name() + "}"), key);
-            assertEquals(slot, JedisClusterCRC16.getSlot(key), key);
-        }
+    void aUsersInboxLivesInItsStreamsHashSlot() {
+        String key = RedisKeys.inbox(user);
+        assertEquals("herald:inbox:{" + user.name() + "}", key);
+        assertEquals(JedisClusterCRC16.getSlot(RedisKeys.stream(user)), JedisClusterCRC16.getSlot(key), "the stream's Cluster slot");
     }
 
     @Test

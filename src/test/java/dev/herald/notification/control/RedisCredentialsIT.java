@@ -32,7 +32,7 @@ class RedisCredentialsIT {
     /** src/site/markdown/security.md, "Redis credentials": the least each connection needs. */
     static final String PUBLISHER_RULES = "~herald:* &herald:live:* -@all +evalsha +eval +xadd +xlen +xrange +xrevrange "
             + "+xdel +xinfo|stream +exists +publish +hmget +hset +pexpire +time +ping +wait +client|setname +hello +auth "
-            + "+hget +hdel +hincrby +zadd +zremrangebyrank +zremrangebyscore +zscore";
+            + "+hget +hdel +hincrby";
     static final String SUBSCRIBER_RULES = "&herald:live:* -@all +psubscribe +punsubscribe +ping +client|setname +hello +auth";
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
