@@ -97,6 +97,9 @@ public interface Broker extends AutoCloseable {
     /** The stream's bounds, with every entry after {@code after} (none when {@code after} is null). */
     Replay replay(Stream stream, NotificationId after);
 
+    /** The user streams' read, seen and archived state and their counts, kept in this engine's storage. */
+    Inbox inbox();
+
     /** Starts live delivery to {@code listener}; called once. */
     void start(Listener listener);
 
@@ -143,14 +146,23 @@ public interface Broker extends AutoCloseable {
         default void subscribed(Stream stream) {
             subscribed();
         }
+
+        /**
+         * A user's inbox changed (on any node), after any notification the change published: the new counts and what
+         * changed. Counts are absolute, so a missed event is repaired by the next one or by reading them again.
+         */
+        default void inboxChanged(Inbox.Event event) {
+        }
     }
 
     /**
      * What a stream holds after some id.
      *
      * @param lastGenerated the newest id the stream ever issued
-     * @param maxDeleted    the newest id trimmed from history ({@link NotificationId#ZERO} if none)
-     * @param heldAfter     the id the replay started after, when the stream holds that entry; else null
+     * @param maxDeleted    the newest id trimmed from history ({@link NotificationId#ZERO} if none); not one a user
+     *                      deleted ({@link Inbox#delete}), which leaves no gap
+     * @param heldAfter     the id the replay started after, when the stream holds that entry or a user deleted it;
+     *                      else null
      */
     record Replay(NotificationId lastGenerated, NotificationId maxDeleted, List<Notification> entries, NotificationId heldAfter) {
 

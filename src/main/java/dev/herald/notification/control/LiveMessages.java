@@ -4,11 +4,15 @@ import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import java.lang.System.Logger.Level;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * What arrives on a node's live channels, whichever subscriber heard it: {@code <id> <payload>} on a stream's channel,
- * as the publish script sends it, for the listener; a probe on this node's probe channel, for its {@link Canary};
- * another node's probe, ignored.
+ * as the publish script sends it, for the listener; {@code !<counts and change>} on a user's channel, a change of
+ * that user's inbox ({@link RedisInboxScripts#FUNCTIONS}), for the listener too; a probe on this node's probe channel,
+ * for its {@link Canary}; another node's probe, ignored.
  * <p>
  * Live notifications are dropped from the moment the canary finds live delivery broken until a subscription made
  * after it recovered is confirmed. A session sends only ids after the last one it sent, so the first notification to
@@ -20,6 +24,10 @@ import java.lang.System.Logger.Level;
 final class LiveMessages {
 
     private static final System.Logger LOG = System.getLogger(LiveMessages.class.getName());
+
+    /** Starts a change of a user's inbox; a notification starts with its id's digits. */
+    private static final String INBOX_CHANGE = "!";
+    private static final String NONE = "-";
 
     private final String probeChannel;
     private final Canary canary;
@@ -53,6 +61,11 @@ final class LiveMessages {
             }
             return;
         }
+        if (message.startsWith(INBOX_CHANGE)) {
+            // not held back while untrusted: counts are absolute, so a late one carries nobody past anything
+            tellInbox(channel, message, listener);
+            return;
+        }
         if (!canary.isHealthy()) {
             trusted = false;
         }
@@ -69,5 +82,23 @@ final class LiveMessages {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
         }
+    }
+
+    private static void tellInbox(String channel, String message, Broker.Listener listener) {
+        try {
+            listener.inboxChanged(inboxEvent(Stream.named(RedisKeys.channelName(channel)).userId(), message));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Ignored a malformed inbox change on " + channel, e);
+        }
+    }
+
+    /** {@code !<unread> <unseen> <total> <change> <mark or -> <up-to id or ->[ <id>...]}, as the scripts send it. */
+    static Inbox.Event inboxEvent(String userId, String message) {
+        String[] parts = message.substring(INBOX_CHANGE.length()).split(" ");
+        Inbox.Counts counts = new Inbox.Counts(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+        Inbox.Mark mark = NONE.equals(parts[4]) ? null : Inbox.Mark.valueOf(parts[4]);
+        NotificationId upTo = NONE.equals(parts[5]) ? null : NotificationId.parse(parts[5]);
+        List<NotificationId> ids = Arrays.stream(parts, 6, parts.length).map(NotificationId::parse).toList();
+        return new Inbox.Event(userId, counts, Inbox.Change.valueOf(parts[3].toUpperCase(Locale.ROOT)), mark, ids, upTo);
     }
 }

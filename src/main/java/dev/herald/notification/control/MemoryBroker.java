@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.LongSupplier;
@@ -25,6 +27,7 @@ final class MemoryBroker implements Broker {
     private final Duration idempotencyTtl;
     private final LongSupplier nanoClock;
     private final ConcurrentMap<Stream, Log> logs = new ConcurrentHashMap<>();
+    private final MemoryInbox inbox;
     private final ConcurrentMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
     /** Recorded idempotency keys, oldest first: with one ttl for all, insertion order is expiry order. Its own lock. */
     private final Map<Scope, Recorded> recorded = new LinkedHashMap<>();
@@ -39,6 +42,12 @@ final class MemoryBroker implements Broker {
         this.historySize = historySize;
         this.idempotencyTtl = idempotencyTtl;
         this.nanoClock = nanoClock;
+        this.inbox = new MemoryInbox(this, historySize);
+    }
+
+    @Override
+    public Inbox inbox() {
+        return inbox;
     }
 
     private record Scope(Stream stream, IdempotencyKey key) {
@@ -47,10 +56,47 @@ final class MemoryBroker implements Broker {
     private record Recorded(String fingerprint, NotificationId id, long expiresAtNanos) {
     }
 
-    private static final class Log {
+    /** One stream: its history and, for a user's stream, its inbox; the object is the stream's lock. */
+    static final class Log {
         final ArrayDeque<Notification> entries = new ArrayDeque<>();
+        /** A user's stream's inbox state; null for group and broadcast streams, which have none. */
+        final InboxState inbox;
+        /** Ids a user deleted, newer than the newest trimmed one: resume points that leave no gap. */
+        final NavigableSet<NotificationId> deleted = new TreeSet<>();
         NotificationId lastGenerated = NotificationId.ZERO;
+        /** The newest id trimmed from history (never one a user deleted). */
         NotificationId maxDeleted = NotificationId.ZERO;
+
+        Log(Stream stream) {
+            inbox = stream.isUser() ? new InboxState() : null;
+        }
+
+        /**
+         * Remembers a deleted id for gap detection, keeping at most {@code bound} (the history size): a stream whose
+         * user deletes everything never trims, so nothing else would drop them. Resuming from a forgotten one reads as
+         * a gap: a needless reload, never a silent loss.
+         */
+        void deleted(NotificationId id, int bound) {
+            deleted.add(id);
+            if (deleted.size() > bound) {
+                deleted.pollFirst();
+            }
+        }
+    }
+
+    /** The stream's log, created on first use. */
+    Log log(Stream stream) {
+        return logs.computeIfAbsent(stream, Log::new);
+    }
+
+    /** The stream's log, or null when nothing was ever published to it (reads create nothing). */
+    Log existingLog(Stream stream) {
+        return logs.get(stream);
+    }
+
+    /** The current listener, or null before start and after close. */
+    Listener listener() {
+        return listener;
     }
 
     @Override
@@ -127,18 +173,29 @@ final class MemoryBroker implements Broker {
     }
 
     private Notification append(Stream stream, Payload payload) {
-        Log log = logs.computeIfAbsent(stream, s -> new Log());
+        Log log = log(stream);
         // Delivering under the lock keeps live order equal to id order, as Redis pub/sub does.
         synchronized (log) {
             log.lastGenerated = log.lastGenerated.next(System.currentTimeMillis());
             Notification notification = Notification.of(stream, log.lastGenerated, payload.json());
             log.entries.addLast(notification);
+            if (log.inbox != null) {
+                log.inbox.added();
+            }
             while (log.entries.size() > historySize) {
                 log.maxDeleted = log.entries.removeFirst().id();
+                log.deleted.headSet(log.maxDeleted, true).clear();
+                if (log.inbox != null) {
+                    log.inbox.removed(log.maxDeleted);
+                }
             }
             Listener current = listener;
             if (current != null) {
                 current.deliver(notification);
+                if (log.inbox != null) {
+                    current.inboxChanged(new Inbox.Event(stream.userId(), log.inbox.counts(), Inbox.Change.PUBLISHED, null,
+                            List.of(notification.id()), null));
+                }
             }
             return notification;
         }
@@ -168,7 +225,7 @@ final class MemoryBroker implements Broker {
         synchronized (log) {
             List<Notification> entries = after == null ? List.of()
                     : log.entries.stream().filter(n -> n.id().isAfter(after)).toList();
-            boolean held = after != null && log.entries.stream().anyMatch(n -> n.id().equals(after));
+            boolean held = after != null && (log.deleted.contains(after) || log.entries.stream().anyMatch(n -> n.id().equals(after)));
             return new Replay(log.lastGenerated, log.maxDeleted, entries, held ? after : null);
         }
     }

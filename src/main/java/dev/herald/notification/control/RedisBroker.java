@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import redis.clients.jedis.CommandObject;
@@ -51,6 +53,7 @@ final class RedisBroker implements Broker {
     private final LiveFeed feed;
     private final Canary canary;
     private final Executor longRunning;
+    private final RedisInbox inbox;
 
     /** @param longRunning runs the subscriber loop, its watchdog and the canary, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
@@ -76,6 +79,7 @@ final class RedisBroker implements Broker {
         this.clients = clients;
         this.commands = clients.commands();
         this.longRunning = longRunning;
+        this.inbox = new RedisInbox(clients, historySize);
         // a node id of its own per broker: a probe channel no other node (or earlier run of this one) publishes on
         String probeChannel = RedisKeys.probeChannel(UUID.randomUUID().toString());
         // a plain (S)PUBLISH on a pooled connection: wherever publishes go, past the rate limit and the history
@@ -161,7 +165,7 @@ final class RedisBroker implements Broker {
 
     /** Cluster: the caller's permits for the whole call, before any of it is published (its bucket is on its own slot). */
     private void takePermits(RateLimit limit, int permits) {
-        List<?> reply = (List<?>) call(RedisScripts.TAKE_PERMITS, List.of(RedisKeys.rate(limit.caller())),
+        List<?> reply = (List<?>) RedisScripts.TAKE_PERMITS.run(commands, List.of(RedisKeys.rate(limit.caller())),
                 List.of(String.valueOf(permits), String.valueOf(limit.perSecond()), String.valueOf(limit.burst())));
         if (!reply.isEmpty()) {
             throw new RateLimitedException(limit, Duration.ofMillis((Long) reply.get(0)));
@@ -189,7 +193,7 @@ final class RedisBroker implements Broker {
 
     private ScriptCall publishCall(RateLimit limit, List<Publication> publications) {
         List<String> keys = new ArrayList<>(2 * publications.size() + 1);
-        List<String> args = new ArrayList<>(2 * publications.size() + 4);
+        List<String> args = new ArrayList<>(2 * publications.size() + 5);
         args.add(String.valueOf(historySize));
         if (limit == null) {
             args.addAll(List.of("0", "0"));
@@ -208,6 +212,15 @@ final class RedisBroker implements Broker {
                 keys.add(RedisKeys.idempotency(publication.stream(), publication.idempotencyKey()));
             }
         }
+        StringBuilder users = new StringBuilder(publications.size());
+        Set<Stream> inboxes = new LinkedHashSet<>();
+        for (Publication publication : publications) {
+            users.append(publication.stream().isUser() ? '1' : '0');
+            if (publication.stream().isUser() && inboxes.add(publication.stream())) {
+                keys.add(RedisKeys.inbox(publication.stream()));
+            }
+        }
+        args.add(users.toString());
         return new ScriptCall(keys, args);
     }
 
@@ -337,7 +350,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public Replay replay(Stream stream, NotificationId after) {
-        List<?> reply = (List<?>) call(RedisScripts.REPLAY, List.of(RedisKeys.stream(stream)),
+        List<?> reply = (List<?>) RedisScripts.REPLAY.run(commands, RedisKeys.replayKeys(stream),
                 List.of(after == null ? "" : after.toString()));
         List<Notification> entries = new ArrayList<>(reply.size() / 2);
         for (int i = 3; i < reply.size(); i += 2) {
@@ -347,21 +360,13 @@ final class RedisBroker implements Broker {
                 "1".equals(reply.get(2)) ? after : null);
     }
 
-    /** Runs a script by its SHA, loading it first when Redis does not know it (a fresh or restarted Redis). */
-    private Object call(RedisScripts.Script script, List<String> keys, List<String> args) {
-        try {
-            try {
-                return commands.evalsha(script.sha(), keys, args);
-            } catch (JedisNoScriptException e) {
-                return commands.eval(script.source(), keys, args);
-            }
-        } catch (JedisException e) {
-            throw unavailable(e);
-        }
+    static BrokerUnavailableException unavailable(JedisException e) {
+        return new BrokerUnavailableException("Redis is unreachable: " + e.getMessage(), e);
     }
 
-    private static BrokerUnavailableException unavailable(JedisException e) {
-        return new BrokerUnavailableException("Redis is unreachable: " + e.getMessage(), e);
+    @Override
+    public Inbox inbox() {
+        return inbox;
     }
 
     @Override

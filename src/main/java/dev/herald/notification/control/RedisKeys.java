@@ -4,13 +4,14 @@ import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Stream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Every Redis key and channel name Herald uses, in one place. Everything that belongs to one stream carries the
  * stream's name as its hash tag ({@code {user:42}}), so on Redis Cluster it all lives in one hash slot and one
  * script can touch it: the stream ({@code herald:stream:{user:42}}), its live channel ({@code herald:live:{user:42}},
- * a shard channel on Cluster), the publishers' idempotency keys for it ({@code herald:idem:{user:42}:<caller>:<key>}) and
- * whatever later features keep per stream. Standalone and Sentinel ignore the tags;
+ * a shard channel on Cluster), the publishers' idempotency keys for it ({@code herald:idem:{user:42}:<caller>:<key>}),
+ * a user's inbox ({@link #inbox}) and whatever later features keep per stream. Standalone and Sentinel ignore the tags;
  * the {@code herald:live:} prefix keeps one pattern subscription ({@code herald:live:*}) and one ACL channel rule
  * enough there. A caller's rate-limit bucket is tagged with the caller, so it has a slot of its own.
  */
@@ -22,6 +23,7 @@ final class RedisKeys {
     private static final String PROBE_PREFIX = "probe:";
     private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
     static final String IDEMPOTENCY_PREFIX = "herald:idem:";
+    private static final String INBOX_PREFIX = "herald:inbox:";
 
     private RedisKeys() {
     }
@@ -61,6 +63,23 @@ final class RedisKeys {
     static String idempotency(Stream stream, IdempotencyKey key) {
         return IDEMPOTENCY_PREFIX + tag(stream.name()) + ":" + URLEncoder.encode(key.caller(), StandardCharsets.UTF_8)
                 + ":" + key.value();
+    }
+
+    /**
+     * A user's inbox, in its stream's slot: one hash {@code herald:inbox:{user:42}} holding the counts ({@code unread},
+     * {@code unseen}, {@code total}), each entry's flags under its id ({@link Inbox.Flags}; absent: unread, unseen, not
+     * archived), {@code trimmed} (the newest id trimmed from history, which Redis' own max-deleted-entry-id stops being
+     * once a user deletes one) and {@code deleted} (the ids users deleted since, space-separated: replay counts them as
+     * held). One key that exists whenever the stream does, because while a Cluster slot migrates, a script whose keys
+     * are partly absent from the source is refused ({@code TRYAGAIN}) until the migration ends.
+     */
+    static String inbox(Stream stream) {
+        return INBOX_PREFIX + tag(stream.name());
+    }
+
+    /** What {@link RedisScripts#REPLAY} reads: the stream and, for a user's, its inbox (trimmed and deleted ids). */
+    static List<String> replayKeys(Stream stream) {
+        return stream.isUser() ? List.of(stream(stream), inbox(stream)) : List.of(stream(stream));
     }
 
     /** The name inside a live channel's hash tag: {@code user:42} for {@code herald:live:{user:42}}, else null. */

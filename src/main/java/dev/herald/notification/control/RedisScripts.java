@@ -4,6 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * The Lua scripts the Redis engine runs, each one atomic step on one hash slot (the caller's rate-limit bucket apart),
@@ -38,10 +42,17 @@ final class RedisScripts {
      * <p>
      * ARGV: [1] the history size, [2] and [3] the rate limit's refill per second and burst (0: no limit, and then no
      * bucket key), [4] the idempotency ttl in ms; then two per publication i (from 1): ARGV[3 + 2i] its payload,
-     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key.
+     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key; last, one
+     * character per publication, {@code 1} when its stream is a user's (it has an inbox), else {@code 0}.
      * KEYS: with a limit, first the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock); then
      * each publication's stream, in order; then the idempotency key ({@link RedisKeys#idempotency}) of each publication
-     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl.
+     * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl; then the inbox
+     * ({@link RedisKeys#inbox}) of each user's stream, in the order the streams first appear.
+     * <p>
+     * A user's stream also counts each new entry unread and unseen, drops a trimmed entry's state and its part of the
+     * counts, keeps its newest trimmed id ({@link RedisInboxScripts#DELETE} says why) and forgets deleted ids at or
+     * before it; after the notifications, one live message per user's stream tells the new counts. Group and broadcast
+     * streams pay for none of this.
      * <p>
      * The keys are read first. One recorded with another fingerprint, or repeated within the call with another, makes
      * the reply {@code {'conflict', i}} (the publication's 1-based position), nothing published or taken. One recorded
@@ -53,11 +64,12 @@ final class RedisScripts {
      * {@code SPUBLISH}) is filled in per mode. Trimming with XDEL rather than XADD MAXLEN because only XDEL records {@code max-deleted-entry-id},
      * which is how a resume point that history no longer covers is recognised.
      */
-    private static final String PUBLISH_TEMPLATE = TAKE_FUNCTION + """
+    private static final String PUBLISH_TEMPLATE = TAKE_FUNCTION + RedisInboxScripts.FUNCTIONS + """
             local size, rate, burst, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+            local users = ARGV[#ARGV]
             local first = 1
             if rate > 0 then first = 2 end
-            local count = (#ARGV - 4) / 2
+            local count = (#ARGV - 5) / 2
             local keyOf, recorded, sameAs, firstInCall = {}, {}, {}, {}
             local fresh, k = count, first + count
             for i = 1, count do
@@ -80,6 +92,14 @@ final class RedisScripts {
                 if not earlier then firstInCall[key] = i end
               end
             end
+            local inboxes = {}
+            for i = 1, count do
+              local stream = KEYS[first + i - 1]
+              if string.sub(users, i, i) == '1' and not inboxes[stream] then
+                inboxes[stream] = {key = KEYS[k], ids = {}}
+                k = k + 1
+              end
+            end
             if rate > 0 and fresh > 0 then
               local wait = take(KEYS[1], fresh, rate, burst)
               if wait then return {'limited', wait} end
@@ -92,8 +112,14 @@ final class RedisScripts {
                 ids[i], replayed[i] = ids[sameAs[i]], 1
               else
                 local stream = KEYS[first + i - 1]
+                local inbox = inboxes[stream]
+                if inbox and not inbox.delta then inbox.delta = opened(inbox.key, stream) end
                 ids[i], replayed[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i]), 0
                 streams[stream] = true
+                if inbox then
+                  weigh(inbox.delta, 0, 1)
+                  inbox.ids[#inbox.ids + 1] = ids[i]
+                end
                 if keyOf[i] then
                   redis.call('HSET', keyOf[i], 'f', ARGV[4 + 2 * i], 'i', ids[i])
                   redis.call('PEXPIRE', keyOf[i], ttl)
@@ -103,22 +129,32 @@ final class RedisScripts {
             for key in pairs(streams) do
               local excess = redis.call('XLEN', key) - size
               if excess > 0 then
+                local inbox, trimmed = inboxes[key], nil
                 for _, entry in ipairs(redis.call('XRANGE', key, '-', '+', 'COUNT', excess)) do
                   redis.call('XDEL', key, entry[1])
+                  if inbox then removed(inbox.key, inbox.delta, entry[1]) end
+                  trimmed = entry[1]
                 end
+                if inbox then trimmedUpTo(inbox.key, trimmed) end
               end
             end
             for i = 1, count do
               if replayed[i] == 0 then
-                redis.call('%s', '%s' .. string.sub(KEYS[first + i - 1], %d), ids[i] .. ' ' .. ARGV[3 + 2 * i])
+                redis.call('%1$s', '%2$s' .. string.sub(KEYS[first + i - 1], %3$d), ids[i] .. ' ' .. ARGV[3 + 2 * i])
+              end
+            end
+            for stream, inbox in pairs(inboxes) do
+              if inbox.delta then
+                local counts = settle(inbox.key, inbox.delta)
+                tell('%1$s', '%2$s' .. string.sub(stream, %3$d), counts, 'published', '-', '-', inbox.ids)
               end
             end
             return {'published', ids, replayed}""";
 
     /** One Redis or Sentinel: every node's pattern subscription hears {@code PUBLISH}. */
-    static final Script PUBLISH = publishScript("PUBLISH");
+    static final Script PUBLISH = withPublish(PUBLISH_TEMPLATE, "PUBLISH");
     /** Cluster: {@code SPUBLISH} reaches only the shard that serves the stream's slot, and the nodes subscribed there. */
-    static final Script SPUBLISH = publishScript("SPUBLISH");
+    static final Script SPUBLISH = withPublish(PUBLISH_TEMPLATE, "SPUBLISH");
 
     /**
      * The rate limit alone, for Cluster, where the caller's bucket has a slot of its own: KEYS[1] the bucket, ARGV the
@@ -129,23 +165,39 @@ final class RedisScripts {
             if wait then return {wait} end
             return {}""");
 
-    private static Script publishScript(String command) {
-        return new Script(PUBLISH_TEMPLATE.formatted(command, RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
+    /**
+     * A script that publishes on a stream's live channel, for one mode: in {@code template}, {@code %1$s} is the publish
+     * command and {@code '%2$s' .. string.sub(<stream key>, %3$d)} the stream's channel.
+     */
+    static Script withPublish(String template, String command) {
+        return new Script(template.formatted(command, RedisKeys.CHANNEL_PREFIX, RedisKeys.STREAM_PREFIX.length() + 1));
     }
+
+    /** Lua: a stream's last generated and max deleted ids, from XINFO. */
+    static final String STREAM_INFO_FUNCTION = """
+            local function streamInfo(stream)
+              local info = redis.call('XINFO', 'STREAM', stream)
+              local last, deleted = '0-0', '0-0'
+              for i = 1, #info, 2 do
+                if info[i] == 'last-generated-id' then last = info[i + 1] end
+                if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+              end
+              return last, deleted
+            end
+            """;
 
     /**
      * The stream's last issued and newest trimmed ids, whether it holds the entry ARGV[1] ('1' or '0'), then (id,
-     * payload) pairs after ARGV[1] if given.
+     * payload) pairs after ARGV[1] if given. KEYS: the stream; for a user's stream also its inbox ({@link RedisKeys#inbox}):
+     * once a user deleted an entry, the newest trimmed id is the inbox's {@code trimmed}, not max-deleted-entry-id, and
+     * an id a user deleted (one of the inbox's {@code deleted}) counts as held: resuming from it leaves no gap.
      */
-    static final Script REPLAY = new Script("""
+    static final Script REPLAY = new Script(STREAM_INFO_FUNCTION + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', '0'} end
-            local info = redis.call('XINFO', 'STREAM', KEYS[1])
-            local last, deleted = '0-0', '0-0'
-            for i = 1, #info, 2 do
-              if info[i] == 'last-generated-id' then last = info[i + 1] end
-              if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
-            end
-            local result = {last, deleted, '0'}
+            local last, trimmed = streamInfo(KEYS[1])
+            local inbox = {false, false}
+            if KEYS[2] then inbox = redis.call('HMGET', KEYS[2], 'trimmed', 'deleted') end
+            local result = {last, inbox[1] or trimmed, '0'}
             if ARGV[1] ~= '' then
               for _, entry in ipairs(redis.call('XRANGE', KEYS[1], ARGV[1], '+')) do
                 if entry[1] == ARGV[1] then
@@ -155,6 +207,9 @@ final class RedisScripts {
                   result[#result + 1] = entry[2][2]
                 end
               end
+              if result[3] == '0' and inbox[2] and string.find(' ' .. inbox[2] .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
+                result[3] = '1'
+              end
             end
             return result""");
 
@@ -162,6 +217,19 @@ final class RedisScripts {
     record Script(String source, String sha) {
         Script(String source) {
             this(source, sha1(source));
+        }
+
+        /** Runs it by its SHA, sending its source when Redis does not know it (a fresh or restarted Redis). */
+        Object run(UnifiedJedis commands, List<String> keys, List<String> args) {
+            try {
+                try {
+                    return commands.evalsha(sha, keys, args);
+                } catch (JedisNoScriptException e) {
+                    return commands.eval(source, keys, args);
+                }
+            } catch (JedisException e) {
+                throw RedisBroker.unavailable(e);
+            }
         }
 
         private static String sha1(String text) {

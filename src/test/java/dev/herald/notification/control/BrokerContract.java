@@ -72,6 +72,7 @@ abstract class BrokerContract {
     static final class RecordingListener implements Broker.Listener {
         final BlockingQueue<Notification> delivered = new LinkedBlockingQueue<>();
         final BlockingQueue<Boolean> subscriptions = new LinkedBlockingQueue<>();
+        final BlockingQueue<Inbox.Event> inboxEvents = new LinkedBlockingQueue<>();
 
         @Override
         public void deliver(Notification notification) {
@@ -81,6 +82,11 @@ abstract class BrokerContract {
         @Override
         public void subscribed() {
             subscriptions.add(true);
+        }
+
+        @Override
+        public void inboxChanged(Inbox.Event event) {
+            inboxEvents.add(event);
         }
 
         Notification next() throws InterruptedException {

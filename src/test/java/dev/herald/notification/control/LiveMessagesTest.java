@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ class LiveMessagesTest {
     private final Canary canary = new Canary(new Canary.Settings(INTERVAL, 3), sent::add, () -> { }, new Telemetry.None(), () -> now);
     private final LiveMessages messages = new LiveMessages(PROBES, canary);
     private final List<Notification> delivered = new ArrayList<>();
+    private final List<Inbox.Event> inboxEvents = new ArrayList<>();
     private final Broker.Listener listener = new Broker.Listener() {
         @Override
         public void deliver(Notification notification) {
@@ -34,6 +36,11 @@ class LiveMessagesTest {
 
         @Override
         public void subscribed() {
+        }
+
+        @Override
+        public void inboxChanged(Inbox.Event event) {
+            inboxEvents.add(event);
         }
     };
 
@@ -52,6 +59,33 @@ class LiveMessagesTest {
         messages.dispatch(RedisKeys.probeChannel("other-node"), "7", listener);
         assertEquals(1, delivered.size());
         assertEquals(Stream.user("42"), delivered.get(0).stream());
+    }
+
+    @Test
+    void anInboxChangeGoesToTheListenerAsAnEventAndNeverAsANotification() {
+        messages.dispatch(CHANNEL, "!2 1 5 marked READ - 1-0 2-3", listener);
+        messages.dispatch(CHANNEL, "!2 1 5 marked UNREAD 7-0", listener);
+        messages.dispatch(CHANNEL, "!1 1 4 deleted - - 2-3", listener);
+        messages.dispatch(CHANNEL, "!not counts", listener);
+        assertEquals(List.of(), delivered);
+        assertEquals(List.of(
+                new Inbox.Event("42", new Inbox.Counts(2, 1, 5), Inbox.Change.MARKED, Inbox.Mark.READ,
+                        List.of(NotificationId.parse("1-0"), NotificationId.parse("2-3")), null),
+                new Inbox.Event("42", new Inbox.Counts(2, 1, 5), Inbox.Change.MARKED, Inbox.Mark.UNREAD, List.of(), NotificationId.parse("7-0")),
+                new Inbox.Event("42", new Inbox.Counts(1, 1, 4), Inbox.Change.DELETED, null, List.of(NotificationId.parse("2-3")), null)),
+                inboxEvents, "the malformed one ignored");
+    }
+
+    @Test
+    void inboxChangesAreNotHeldBackWhileLiveNotificationsAre() {
+        canary.tick();
+        for (int i = 0; i < 3; i++) {
+            tick();
+        }
+        live("5-0");
+        messages.dispatch(CHANNEL, "!1 1 1 published - - 5-0", listener);
+        assertEquals(List.of(), delivered);
+        assertEquals(1, inboxEvents.size(), "counts are absolute: a late one skips nothing");
     }
 
     @Test

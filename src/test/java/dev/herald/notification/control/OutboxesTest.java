@@ -116,6 +116,11 @@ class OutboxesTest extends OutboxesFixture {
         }
 
         @Override
+        public Inbox inbox() {
+            return memory.inbox();
+        }
+
+        @Override
         public boolean isReady() {
             return memory.isReady();
         }

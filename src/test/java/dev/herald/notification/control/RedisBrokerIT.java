@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.notification.entity.Notification;
+import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
 import dev.herald.testing.Await;
 import dev.herald.testing.RedisServer;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** The contract against a real redis-server, plus what only the Redis engine has to survive. */
-class RedisBrokerIT extends BrokerContract {
+class RedisBrokerIT extends InboxContract {
 
     static RedisServer redis;
     static ExecutorService executor;
@@ -105,6 +108,36 @@ class RedisBrokerIT extends BrokerContract {
         assertTrue(key.startsWith("herald:idem:{" + user.name() + "}:"), key);
         assertEquals(JedisClusterCRC16.getSlot(RedisKeys.stream(user)), JedisClusterCRC16.getSlot(key), "the stream's Cluster slot");
         assertEquals(":1", redis.command("EXISTS", key), "recorded under that name");
+    }
+
+    /**
+     * A user's stream written by a Herald without the inbox: its entries count as unread and unseen from the first
+     * change on, and the trimming it recorded (only in max-deleted-entry-id) still reads as a gap after a delete.
+     */
+    @Test
+    void aStreamWrittenBeforeTheInboxCountsItsEntriesAndKeepsItsTrimmingThroughTheFirstDelete() {
+        String key = RedisKeys.stream(user);
+        List<NotificationId> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(NotificationId.parse(redis.text("XADD", key, "*", "p", "{\"n\":" + i + "}")));
+        }
+        assertEquals(2L, redis.reply("XDEL", key, ids.get(0).toString(), ids.get(1).toString()), "trimmed as the old publish script did");
+        assertEquals(new Inbox.Counts(3, 3, 3), broker.inbox().counts(user.userId()), "nothing recorded yet: all unread");
+
+        assertEquals(Optional.of(new Inbox.Counts(2, 2, 2)), broker.inbox().delete(user.userId(), ids.get(3)));
+        assertFalse(broker.replay(user, ids.get(0)).canResume(ids.get(0)), "still a gap after a trimmed one");
+        assertTrue(broker.replay(user, ids.get(2)).canResume(ids.get(2)), "the delete made no gap");
+        Notification next = broker.publish(user, Payload.parse("{}"));
+        assertEquals(new Inbox.Counts(3, 3, 3), broker.inbox().counts(user.userId()));
+        assertEquals(List.of(ids.get(2), ids.get(4), next.id()),
+                broker.inbox().inbox(user.userId(), Inbox.Filter.ALL, null, HISTORY_SIZE).stream().map(e -> e.notification().id()).toList());
+    }
+
+    @Test
+    void aUsersInboxLivesInItsStreamsHashSlot() {
+        String key = RedisKeys.inbox(user);
+        assertEquals("herald:inbox:{" + user.name() + "}", key);
+        assertEquals(JedisClusterCRC16.getSlot(RedisKeys.stream(user)), JedisClusterCRC16.getSlot(key), "the stream's Cluster slot");
     }
 
     @Test

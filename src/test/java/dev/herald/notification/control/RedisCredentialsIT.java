@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,8 @@ class RedisCredentialsIT {
 
     /** src/site/markdown/security.md, "Redis credentials": the least each connection needs. */
     static final String PUBLISHER_RULES = "~herald:* &herald:live:* -@all +evalsha +eval +xadd +xlen +xrange +xrevrange "
-            + "+xdel +xinfo|stream +exists +publish +hmget +hset +pexpire +time +ping +wait +client|setname +hello +auth";
+            + "+xdel +xinfo|stream +exists +publish +hmget +hset +pexpire +time +ping +wait +client|setname +hello +auth "
+            + "+hget +hdel +hincrby";
     static final String SUBSCRIBER_RULES = "&herald:live:* -@all +psubscribe +punsubscribe +ping +client|setname +hello +auth";
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -97,6 +99,17 @@ class RedisCredentialsIT {
                 new IdempotencyKey("caller", "key-1"));
         Notification recorded = broker.publish(null, List.of(keyed)).get(0).notification();
         assertEquals(recorded, broker.publish(null, List.of(keyed)).get(0).notification(), "an idempotency key is recorded and read");
+
+        // every inbox script, and a publish that trims a user's stream (history size 10)
+        broker.publish(IntStream.range(0, 10).mapToObj(i -> new Broker.Publication(user, Payload.parse("{}"))).toList());
+        Inbox inbox = broker.inbox();
+        List<Notification> held = broker.history(user, null, 10);
+        inbox.mark(user.userId(), Inbox.Mark.READ, List.of(held.get(0).id()));
+        inbox.markUpTo(user.userId(), Inbox.Mark.ARCHIVE, held.get(1).id());
+        assertEquals(8, inbox.inbox(user.userId(), Inbox.Filter.INBOX, null, 10).size());
+        assertTrue(inbox.delete(user.userId(), held.get(2).id()).isPresent());
+        assertTrue(broker.replay(user, held.get(2).id()).canResume(held.get(2).id()), "a deleted id is a resume point");
+        assertEquals(new Inbox.Counts(7, 7, 7), inbox.counts(user.userId()));
     }
 
     private static void generateCertificates(Path dir) throws IOException, InterruptedException {
