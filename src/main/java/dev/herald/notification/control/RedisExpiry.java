@@ -1,0 +1,83 @@
+package dev.herald.notification.control;
+
+import dev.herald.notification.entity.Stream;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.resps.Tuple;
+
+/**
+ * Expiry on Redis. A publication with an expiry is stored with it ({@link RedisScripts#PUBLISH}: field {@code e});
+ * before the publish, its stream is entered in the index {@link RedisKeys#EXPIRING} under the second its expiry falls
+ * in (rounded up: one member per stream and second, however many notifications share them). The index lives in a
+ * slot of its own on Cluster, so it is written by a command of its own, and before the publish: a crash in between
+ * leaves only a member with nothing to expire. Publications without an expiry pay nothing for any of this.
+ * <p>
+ * Every node sweeps ({@link #expireDue}): it takes the index's due members, runs {@link RedisExpiryScripts#EXPIRE}
+ * on each one's stream, then removes the member. Nodes may sweep the same member at once: a second run finds nothing
+ * left to remove and tells nobody.
+ */
+final class RedisExpiry {
+
+    /** Members taken per sweep: a backlog is worked off over the next sweeps rather than in one long one. */
+    private static final int BATCH = 200;
+
+    private final UnifiedJedis commands;
+    private final int historySize;
+    private final RedisScripts.Script expireScript;
+
+    RedisExpiry(RedisClients clients, int historySize) {
+        this.commands = clients.commands();
+        this.historySize = historySize;
+        this.expireScript = clients.isCluster() ? RedisExpiryScripts.SEXPIRE : RedisExpiryScripts.EXPIRE;
+    }
+
+    /** Enters the expiring publications' streams in the index (one command), before they are published; none: nothing. */
+    void index(List<Broker.Publication> publications) {
+        Map<String, Double> members = new HashMap<>();
+        for (Broker.Publication publication : publications) {
+            if (publication.expires()) {
+                long second = -Math.floorDiv(-publication.expiresAt(), 1000); // rounded up
+                members.put(second + " " + publication.stream().name(), second * 1000.0);
+            }
+        }
+        if (members.isEmpty()) {
+            return;
+        }
+        try {
+            commands.zadd(RedisKeys.EXPIRING, members, ZAddParams.zAddParams());
+        } catch (JedisException e) {
+            throw RedisBroker.unavailable(e); // nothing published yet: safe to retry
+        }
+    }
+
+    void expireDue(long nowMillis) {
+        List<Tuple> due;
+        try {
+            due = commands.zrangeByScoreWithScores(RedisKeys.EXPIRING, 0, nowMillis, 0, BATCH);
+        } catch (JedisException e) {
+            throw RedisBroker.unavailable(e);
+        }
+        Set<String> streams = new LinkedHashSet<>();
+        for (Tuple member : due) {
+            streams.add(member.getElement().substring(member.getElement().indexOf(' ') + 1));
+        }
+        for (String name : streams) {
+            Stream stream = Stream.named(name);
+            expireScript.run(commands, RedisKeys.replayKeys(stream),
+                    List.of(String.valueOf(nowMillis), String.valueOf(historySize), stream.isUser() ? "1" : "0"));
+        }
+        if (!due.isEmpty()) {
+            try {
+                commands.zrem(RedisKeys.EXPIRING, due.stream().map(Tuple::getElement).toArray(String[]::new));
+            } catch (JedisException e) {
+                throw RedisBroker.unavailable(e); // the members stay: the next sweep runs them again, finding nothing
+            }
+        }
+    }
+}
