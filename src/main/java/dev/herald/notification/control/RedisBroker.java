@@ -376,8 +376,12 @@ final class RedisBroker implements Broker {
             entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1))
                     .expiringAt(expiresAt((String) reply.get(i + 2))));
         }
-        return new Replay(NotificationId.parse((String) reply.get(0)), NotificationId.parse((String) reply.get(1)), entries,
-                "1".equals(reply.get(2)) ? after : null);
+        NotificationId lastGenerated = NotificationId.parse((String) reply.get(0));
+        NotificationId trimmed = NotificationId.parse((String) reply.get(1));
+        // a resume point neither held nor trimmed may have expired from a group's or the broadcast stream: asked only then
+        boolean held = "1".equals(reply.get(2)) || after != null && !stream.isUser() && after.isAfter(trimmed)
+                && !after.isAfter(lastGenerated) && expiry.expired(stream, after);
+        return new Replay(lastGenerated, trimmed, entries, held ? after : null);
     }
 
     /** An entry's expiry field: epoch ms, or absent (or {@code 0}) for none. */

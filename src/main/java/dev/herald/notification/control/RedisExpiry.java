@@ -1,5 +1,6 @@
 package dev.herald.notification.control;
 
+import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -56,6 +57,22 @@ final class RedisExpiry {
         }
     }
 
+    /**
+     * Whether {@code id} expired from a group's or the broadcast stream (a user's: the replay script reads its inbox):
+     * asked only when a replay did not find its resume point, which is rare, so a replay pays nothing for expiry.
+     * Read after the replay: an id that expired in between is found here; one forgotten (more expired ids than the
+     * history size) reads as a gap, a needless reload, never a silent loss.
+     */
+    boolean expired(Stream stream, NotificationId id) {
+        String deleted;
+        try {
+            deleted = commands.hget(RedisKeys.expired(stream), "deleted");
+        } catch (JedisException e) {
+            throw RedisBroker.unavailable(e);
+        }
+        return deleted != null && (" " + deleted + " ").contains(" " + id + " ");
+    }
+
     void expireDue(long nowMillis) {
         List<Tuple> due;
         try {
@@ -69,7 +86,7 @@ final class RedisExpiry {
         }
         for (String name : streams) {
             Stream stream = Stream.named(name);
-            expireScript.run(commands, RedisKeys.replayKeys(stream),
+            expireScript.run(commands, RedisKeys.expiryKeys(stream),
                     List.of(String.valueOf(nowMillis), String.valueOf(historySize), stream.isUser() ? "1" : "0"));
         }
         if (!due.isEmpty()) {

@@ -78,19 +78,23 @@ final class RedisKeys {
         return INBOX_PREFIX + tag(stream.name());
     }
 
+    /** What {@link RedisScripts#REPLAY} reads: the stream and, for a user's, its inbox (trimmed, deleted and expired ids). */
+    static List<String> replayKeys(Stream stream) {
+        return stream.isUser() ? List.of(stream(stream), inbox(stream)) : List.of(stream(stream));
+    }
+
     /**
      * A group's or the broadcast stream's expired ids, in its slot: a hash whose {@code deleted} holds them as the
-     * inbox's does a user's (which keeps a user stream's expired ids too). Made by the first expiry of that stream.
+     * inbox's does a user's (which keeps a user stream's expired ids too). Made by the first expiry of that stream,
+     * and read apart from the replay script ({@link RedisExpiry#expired}): a replay of a stream that never had one
+     * must not name a key that does not exist, which a migrating Cluster slot refuses (TRYAGAIN).
      */
     static String expired(Stream stream) {
         return EXPIRED_PREFIX + tag(stream.name());
     }
 
-    /**
-     * Where a stream's removed ids are kept, for {@link RedisScripts#REPLAY} and {@link RedisExpiryScripts}: a user's
-     * inbox (trimmed, deleted and expired ids), or for another stream {@link #expired}.
-     */
-    static List<String> replayKeys(Stream stream) {
+    /** What {@link RedisExpiryScripts#EXPIRE} changes: the stream and where its removed ids are kept. */
+    static List<String> expiryKeys(Stream stream) {
         return List.of(stream(stream), stream.isUser() ? inbox(stream) : expired(stream));
     }
 

@@ -200,10 +200,10 @@ final class RedisScripts {
 
     /**
      * The stream's last issued and newest trimmed ids, whether it holds the entry ARGV[1] ('1' or '0'), then (id,
-     * payload, expiry in epoch ms or 0) triples after ARGV[1] if given. KEYS: the stream; then for a user's stream its
-     * inbox ({@link RedisKeys#inbox}), for another its expired ids ({@link RedisKeys#expired}): once a user deleted an
-     * entry, the newest trimmed id is the inbox's {@code trimmed}, not max-deleted-entry-id, and an id a user deleted or
-     * that expired (one of the hash's {@code deleted}) counts as held: resuming from it leaves no gap.
+     * payload, expiry in epoch ms or 0) triples after ARGV[1] if given. KEYS: the stream; for a user's stream also its
+     * inbox ({@link RedisKeys#inbox}): once a user deleted an entry, the newest trimmed id is the inbox's {@code trimmed},
+     * not max-deleted-entry-id, and an id a user deleted or that expired (one of the inbox's {@code deleted}) counts as
+     * held: resuming from it leaves no gap. (Another stream's expired ids: {@link RedisExpiry#expired}.)
      */
     static final Script REPLAY = new Script(STREAM_INFO_FUNCTION + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', '0'} end
