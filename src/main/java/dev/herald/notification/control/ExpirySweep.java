@@ -45,9 +45,9 @@ public class ExpirySweep {
                 LOG.log(Level.INFO, "Expiry sweep works again");
             }
             failing = false;
-        } catch (BrokerUnavailableException e) {
+        } catch (RuntimeException e) { // not only BrokerUnavailableException: an exception escaping would end the schedule
             if (!failing) {
-                LOG.log(Level.WARNING, "Expiry sweep failed; retried every {0} ms: {1}", PERIOD.toMillis(), e.getMessage());
+                LOG.log(Level.WARNING, "Expiry sweep failed; retried every " + PERIOD.toMillis() + " ms", e);
             }
             failing = true;
         }

@@ -2,6 +2,8 @@ package dev.herald.notification.control;
 
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,8 +27,12 @@ import redis.clients.jedis.resps.Tuple;
  */
 final class RedisExpiry {
 
-    /** Members taken per sweep: a backlog is worked off over the next sweeps rather than in one long one. */
+    private static final System.Logger LOG = System.getLogger(RedisExpiry.class.getName());
+
+    /** Members taken at once. */
     private static final int BATCH = 200;
+    /** How long one sweep may go on taking batches: less than the sweep's period ({@link ExpirySweep#PERIOD}). */
+    private static final Duration BUDGET = Duration.ofMillis(300);
 
     private final UnifiedJedis commands;
     private final int historySize;
@@ -73,19 +79,31 @@ final class RedisExpiry {
         return deleted != null && (" " + deleted + " ").contains(" " + id + " ");
     }
 
+    /** Works off due members a batch at a time, for up to {@link #BUDGET}: a backlog never makes one sweep long. */
     void expireDue(long nowMillis) {
+        long deadline = System.nanoTime() + BUDGET.toNanos();
+        while (expireBatch(nowMillis) == BATCH && System.nanoTime() - deadline < 0) {
+            // more are due: the next batch
+        }
+    }
+
+    /** Expires the streams the first {@link #BATCH} due members name, and removes those members; returns how many it took. */
+    private int expireBatch(long nowMillis) {
         List<Tuple> due;
         try {
             due = commands.zrangeByScoreWithScores(RedisKeys.EXPIRING, 0, nowMillis, 0, BATCH);
         } catch (JedisException e) {
             throw RedisBroker.unavailable(e);
         }
-        Set<String> streams = new LinkedHashSet<>();
+        Set<Stream> streams = new LinkedHashSet<>();
         for (Tuple member : due) {
-            streams.add(member.getElement().substring(member.getElement().indexOf(' ') + 1));
+            try {
+                streams.add(Stream.named(member.getElement().substring(member.getElement().indexOf(' ') + 1)));
+            } catch (IllegalArgumentException e) {
+                LOG.log(Level.WARNING, "Dropped a member of " + RedisKeys.EXPIRING + " that names no stream: " + member.getElement());
+            }
         }
-        for (String name : streams) {
-            Stream stream = Stream.named(name);
+        for (Stream stream : streams) {
             expireScript.run(commands, RedisKeys.expiryKeys(stream),
                     List.of(String.valueOf(nowMillis), String.valueOf(historySize), stream.isUser() ? "1" : "0"));
         }
@@ -96,5 +114,6 @@ final class RedisExpiry {
                 throw RedisBroker.unavailable(e); // the members stay: the next sweep runs them again, finding nothing
             }
         }
+        return due.size();
     }
 }
