@@ -195,9 +195,11 @@ class PortableIT {
                 "META-INF/openapi.yaml was read: " + document.getJsonObject("components").keySet());
         for (String route : List.of("/notify", "/notify/{userId}", "/notify/group/{group}")) {
             JsonArray parameters = paths.getJsonObject(route).getJsonObject("post").getJsonArray("parameters");
-            assertTrue(parameters.getValuesAs(JsonObject.class).stream().anyMatch(parameter ->
-                    "Idempotency-Key".equals(parameter.getString("name", null)) && "header".equals(parameter.getString("in", null))),
-                    () -> route + " documents the Idempotency-Key header: " + parameters);
+            for (String header : List.of("Idempotency-Key", "Herald-Expires")) {
+                assertTrue(parameters.getValuesAs(JsonObject.class).stream().anyMatch(parameter ->
+                        header.equals(parameter.getString("name", null)) && "header".equals(parameter.getString("in", null))),
+                        () -> route + " documents the " + header + " header: " + parameters);
+            }
         }
     }
 

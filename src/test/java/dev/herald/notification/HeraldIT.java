@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.testing.Await;
 import dev.herald.testing.Deployments;
 import dev.herald.testing.Endpoints;
 import dev.herald.testing.HeraldMetrics;
@@ -460,6 +461,32 @@ class HeraldIT {
         assertTrue(conflict.json().getString("detail").startsWith("item 1: "), conflict::toString);
         assertEquals(List.of(1), numbers(get("history/" + alice)));
         assertEquals(List.of(2), numbers(get("history/" + bob)), "the conflicting batch's other item was not published");
+    }
+
+    @Test
+    void a_notification_published_with_herald_expires_leaves_history_once_expired_and_a_bad_expiry_is_refused() {
+        String user = TestTokens.freshUser();
+        publish(user, "{\"n\":1}");
+        Reply expiring = Http.post(herald().http("notify/" + user), TestTokens.publisher(), "{\"n\":2}", "Herald-Expires", "PT1S");
+        assertEquals(202, expiring.status(), expiring::toString);
+        assertEquals(List.of(1, 2), numbers(get("history/" + user)), "held until it expires");
+        Await.until("the expired notification left history", Duration.ofSeconds(6),
+                () -> numbers(get("history/" + user)).equals(List.of(1)));
+        try (TestSocket socket = TestSocket.connect(userSocket(user, expiring.json().getString("id")))) {
+            publish(user, "{\"n\":3}");
+            String text = socket.next(FRAME);
+            assertEquals(3, JsonText.object(text).getInt("n"), () -> "resuming from an expired id is no gap: " + text);
+        }
+
+        assertAll(List.of("PT0S", "-PT1M", "tomorrow", "2020-01-01T00:00:00Z").stream()
+                .map(bad -> (Executable) () -> assertProblem(400,
+                        Http.post(herald().http("notify/" + user), TestTokens.publisher(), "{}", "Herald-Expires", bad),
+                        "Herald-Expires " + bad)));
+        Reply batch = post("notify-batch", "[{\"userId\":\"" + user + "\",\"notification\":{\"n\":4},\"expires\":\"PT1H\"},"
+                + "{\"userId\":\"" + user + "\",\"notification\":{},\"expires\":\"PT0S\"}]");
+        assertEquals(207, batch.status(), batch::toString);
+        assertTrue(batch.json().getJsonArray("results").getJsonObject(1).getString("detail").startsWith("item 1: "), batch::toString);
+        assertEquals(List.of(1, 3, 4), numbers(get("history/" + user)), "nothing with a bad expiry was stored");
     }
 
     private static String keyedBatchItem(String user, int n, String key) {

@@ -94,7 +94,7 @@ public interface Inbox {
      * What changed in a user's inbox, with the counts after the change, for live listeners on every node.
      *
      * @param mark the mark applied ({@link Change#MARKED} only, else null)
-     * @param ids  the notifications published, marked (those of the ids given that the inbox held) or deleted; empty
+     * @param ids  the notifications published, marked (those of the ids given that the inbox held), deleted or expired; empty
      *             for a mark up to an id
      * @param upTo for a mark up to an id, that id; else null
      */
@@ -113,7 +113,9 @@ public interface Inbox {
         PUBLISHED,
         MARKED,
         /** Removed by the user or retracted by a publisher. */
-        DELETED
+        DELETED,
+        /** Removed because they expired (a publisher's expiry or {@code herald.history.max-age}). */
+        EXPIRED
     }
 
     /**

@@ -310,6 +310,9 @@ public final class Outbox {
                     liveChars -= next.frame().length();
                 }
             }
+            if (next.expiresAt() != Notification.NEVER && next.isExpiredAt(System.currentTimeMillis())) {
+                continue; // expired while it waited: it must reach no client now (the engine sweeps it from history)
+            }
             String frame = frameNames == null ? next.frame() : frameWithCursor(next);
             long now = System.nanoTime();
             lastActivityNanos = now;

@@ -116,6 +116,11 @@ class OutboxesTest extends OutboxesFixture {
         }
 
         @Override
+        public void expireDue(long nowMillis) {
+            memory.expireDue(nowMillis);
+        }
+
+        @Override
         public Inbox inbox() {
             return memory.inbox();
         }

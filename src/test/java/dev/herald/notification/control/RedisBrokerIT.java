@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** The contract against a real redis-server, plus what only the Redis engine has to survive. */
-class RedisBrokerIT extends InboxContract {
+class RedisBrokerIT extends ExpiryContract {
 
     static RedisServer redis;
     static ExecutorService executor;
