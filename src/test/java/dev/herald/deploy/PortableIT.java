@@ -173,6 +173,9 @@ class PortableIT {
         assertEquals(counts(1, 0, 2), ok(Http.delete(node.http("notify/" + user + "/" + ids.get(2)), TestTokens.publisher())));
         assertEquals(202, post("notify/group/team:" + user, TestTokens.publisher(), "{}").status(), "a group publish");
         assertEquals(counts(0, 0, 1), ok(Http.delete(node.http("inbox/" + user + "/" + ids.get(1)), token)));
+        String toUserGroup = post("notify/group", TestTokens.publisher(), "{}").json().getString("id");
+        assertEquals(200, Http.delete(node.http("notify/group/" + toUserGroup), TestTokens.publisher()).status(),
+                "DELETE /notify/group/<id> retracts from the user named group (no group route takes DELETE)");
         assertEquals(List.of(0), numbers(get("history/" + user, token)), "deleted and retracted are gone from history");
         assertAll(
                 () -> assertProblem(404, Http.delete(node.http("inbox/" + user + "/" + ids.get(1)), token), "deleted already"),

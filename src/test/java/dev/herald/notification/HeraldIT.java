@@ -681,6 +681,9 @@ class HeraldIT {
         assertEquals(toUserGroup.json().getString("id"), userGroup.jsonArray().getJsonObject(userGroup.jsonArray().size() - 1)
                 .getString("id"), () -> "GET /history/group is the user group's: " + userGroup);
         assertEquals(List.of(3), numbers(get("history/group:" + group)));
+        Reply retracted = Http.delete(herald().http("notify/group/" + toUserGroup.json().getString("id")), TestTokens.publisher());
+        assertEquals(200, retracted.status(), () -> "DELETE /notify/group/<id> retracts from the user named group: " + retracted);
+        assertFalse(get("history/group").body().contains(toUserGroup.json().getString("id")), "retracted from the user group's history");
         Reply groupsOwn = Http.get(herald().http("history/group"), TestTokens.token("group"));
         assertEquals(200, groupsOwn.status(), () -> "the user named group reads their own history: " + groupsOwn);
     }
