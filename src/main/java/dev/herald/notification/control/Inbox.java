@@ -112,10 +112,24 @@ public interface Inbox {
         /** New notifications (and whatever trimming history to its size removed). */
         PUBLISHED,
         MARKED,
-        /** Removed by the user or retracted by a publisher. */
+        /** Removed by the user ({@link Remover#USER}). */
         DELETED,
+        /** Retracted by a publisher ({@link Remover#PUBLISHER}): a client shows it differently from its own delete. */
+        RETRACTED,
         /** Removed because they expired (a publisher's expiry or {@code herald.history.max-age}). */
         EXPIRED
+    }
+
+    /** Who removes a notification: sockets tell a user's own delete apart from a publisher's retraction. */
+    enum Remover {
+        USER(Change.DELETED),
+        PUBLISHER(Change.RETRACTED);
+
+        final Change change;
+
+        Remover(Change change) {
+            this.change = change;
+        }
     }
 
     /**
@@ -133,9 +147,9 @@ public interface Inbox {
     Counts markUpTo(String userId, Mark mark, NotificationId upTo);
 
     /**
-     * Removes one notification from the user's history, replay and inbox (the user deleting it, or a publisher
-     * retracting it). Clients resuming from an id before it, or from it, are not told of a gap: it was removed on
+     * Removes one notification from the user's history, replay and inbox: the user deleting it, or a publisher
+     * retracting it ({@code by}, which decides the change listeners are told). Clients resuming from an id before it, or from it, are not told of a gap: it was removed on
      * purpose. Empty when the stream does not hold it (never did, or it was already deleted or trimmed).
      */
-    Optional<Counts> delete(String userId, NotificationId id);
+    Optional<Counts> delete(String userId, NotificationId id, Remover by);
 }

@@ -124,7 +124,7 @@ class RedisBrokerIT extends ExpiryContract {
         assertEquals(2L, redis.reply("XDEL", key, ids.get(0).toString(), ids.get(1).toString()), "trimmed as the old publish script did");
         assertEquals(new Inbox.Counts(3, 3, 3), broker.inbox().counts(user.userId()), "nothing recorded yet: all unread");
 
-        assertEquals(Optional.of(new Inbox.Counts(2, 2, 2)), broker.inbox().delete(user.userId(), ids.get(3)));
+        assertEquals(Optional.of(new Inbox.Counts(2, 2, 2)), broker.inbox().delete(user.userId(), ids.get(3), Inbox.Remover.USER));
         assertFalse(broker.replay(user, ids.get(0)).canResume(ids.get(0)), "still a gap after a trimmed one");
         assertTrue(broker.replay(user, ids.get(2)).canResume(ids.get(2)), "the delete made no gap");
         Notification next = broker.publish(user, Payload.parse("{}"));

@@ -107,7 +107,7 @@ class RedisCredentialsIT {
         inbox.mark(user.userId(), Inbox.Mark.READ, List.of(held.get(0).id()));
         inbox.markUpTo(user.userId(), Inbox.Mark.ARCHIVE, held.get(1).id());
         assertEquals(8, inbox.inbox(user.userId(), Inbox.Filter.INBOX, null, 10).size());
-        assertTrue(inbox.delete(user.userId(), held.get(2).id()).isPresent());
+        assertTrue(inbox.delete(user.userId(), held.get(2).id(), Inbox.Remover.PUBLISHER).isPresent());
         assertTrue(broker.replay(user, held.get(2).id()).canResume(held.get(2).id()), "a deleted id is a resume point");
         assertEquals(new Inbox.Counts(7, 7, 7), inbox.counts(user.userId()));
 
