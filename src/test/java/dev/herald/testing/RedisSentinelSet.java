@@ -22,7 +22,12 @@ public final class RedisSentinelSet implements AutoCloseable {
 
     public static final String MASTER_NAME = "herald";
 
-    private static final Duration READY = Duration.ofSeconds(30);
+    /**
+     * How long the set may take to settle (a replica linked, every Sentinel seeing it and the others). Sentinels learn
+     * of each other from hello messages every 2 s and re-check a restarted node on their own schedule: 30 s ran out once
+     * in a CI run after a failover (FailoverChaosIT, sentinel-sigkill), before the scenario's assertions.
+     */
+    private static final Duration READY = Duration.ofSeconds(60);
     /** A full resync starts at once, not after the default 5 s wait for more replicas to share one RDB stream. */
     static final List<String> DATA_SERVER = List.of("--repl-diskless-sync-delay", "0");
 
