@@ -59,7 +59,7 @@ public class PublishResource {
             + "history, replay and the inbox. A malformed one, a past instant or a duration that is not positive is 400.";
 
     private static final String EXAMPLE_KEY = "order-12345-placed";
-    static final String ID_RULE = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
+    static final String ID_RULE = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -, not only dots";
     private static final String KEY = "Optional. A retry with the same key and the same body within herald.publish.idempotency-ttl "
             + "(default 24 h) is answered with the original id and Idempotent-Replayed: true, and not published again; the "
             + "same key with another body is 422. Scoped to the caller and the recipient. 1 to 255 visible ASCII characters.";

@@ -6,8 +6,13 @@ import java.util.regex.Pattern;
 /** What a user id may be, wherever one arrives: a path, a token, a development-mode request. */
 public final class UserId {
 
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
-    public static final String RULE = "userId must be 1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
+    /*
+     * Not only dots: "." and ".." are dot segments that every HTTP client and server normalizes away, and Payara refuses
+     * a segment of three or more dots before any application sees it (a bare 400), so such an id could be published to
+     * but never be read, resumed or connected to.
+     */
+    private static final Pattern VALID = Pattern.compile("(?!\\.+$)[A-Za-z0-9._@:-]{1,128}");
+    public static final String RULE = "userId must be 1 to 128 characters of A-Z a-z 0-9 . _ @ : -, not only dots";
 
     private UserId() {
     }

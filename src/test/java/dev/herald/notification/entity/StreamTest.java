@@ -15,14 +15,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StreamTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"42", "alice@example.com", "tenant:7.user_9-x"})
+    @ValueSource(strings = {"42", "alice@example.com", "tenant:7.user_9-x", ".a", "a...", "..a.."})
     void acceptsTheDocumentedUserIds(String userId) {
         Stream stream = Stream.user(userId);
         assertEquals(stream, Stream.named(stream.name()));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "a b", "a/b", "é", "a*"})
+    @ValueSource(strings = {"", "a b", "a/b", "é", "a*", ".", "..", "...", "....."})
     void refusesOtherUserIds(String userId) {
         assertThrows(IllegalArgumentException.class, () -> Stream.user(userId));
     }
@@ -59,7 +59,7 @@ class StreamTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "a b", "a/b", "é", "a*", "{x}"})
+    @ValueSource(strings = {"", "a b", "a/b", "é", "a*", "{x}", ".", "..."})
     void refusesOtherGroupNamesAsBadInput(String name) {
         BadInputException refused = assertThrows(BadInputException.class, () -> Stream.group(name));
         assertEquals(400, refused.status());
