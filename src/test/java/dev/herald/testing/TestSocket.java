@@ -210,6 +210,28 @@ public final class TestSocket implements AutoCloseable {
         return frame;
     }
 
+    /**
+     * The next whole text frame if one arrives within {@code timeout} (zero: only one already here), else null; null too
+     * once the socket closed and every frame before the close was taken ({@link #closed()} tells the two apart).
+     */
+    public String poll(Duration timeout) {
+        String frame;
+        try {
+            frame = frames.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a frame on " + uri, e);
+        }
+        if (frame == CLOSED) {
+            frames.add(CLOSED);
+            return null;
+        }
+        if (frame != null) {
+            record(frame);
+        }
+        return frame;
+    }
+
     /** Sends one text frame and waits until it is written. */
     public void sendText(String text) {
         try {
