@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.testing.Await;
 import dev.herald.testing.Deployments;
 import dev.herald.testing.Endpoints;
 import dev.herald.testing.HeraldMetrics;
@@ -203,7 +204,7 @@ class HeraldIT {
             assertEquals("herald.2", inbox.subprotocol(), "selected whenever offered");
             assertEquals("herald", browser.subprotocol(), "today's browsers get today's protocol");
             assertEquals("herald.2", broadcastOnly.subprotocol(), "accepted on the broadcast endpoint too, where there is no inbox");
-            assertEquals(counts(0, 0, 0), JsonText.object(inbox.next(FRAME)), "the counts, once it opened");
+            assertEquals(countsFrame(0, 0, 0), JsonText.object(inbox.next(FRAME)), "the counts, once it opened");
 
             String first = publish(user, "{\"title\":\"Inbox\",\"n\":1}");
             String second = publish(user, "{\"title\":\"Inbox\",\"n\":2}");
@@ -216,7 +217,17 @@ class HeraldIT {
                 today.assertNothingWithin(QUIET);
             }
             inbox.assertNothingWithin(QUIET);
-            broadcastOnly.assertNothingWithin(QUIET); // no inbox frames without the user's stream
+
+            assertEquals(counts(1, 1, 2), mark(user, token, "read", "{\"ids\":[\"" + first + "\"]}"));
+            assertEquals(List.of(Json.createObjectBuilder().add("herald", "state").add("ids", Json.createArrayBuilder().add(first))
+                            .add("read", true).add("seen", true).build(), countsFrame(1, 1, 2)),
+                    List.of(JsonText.object(inbox.next(FRAME)), JsonText.object(inbox.next(FRAME))), "the mark, then its counts");
+            assertEquals(counts(0, 0, 1), inboxJson(Http.delete(herald().http("notify/" + user + "/" + second), TestTokens.publisher())));
+            assertEquals(List.of(Json.createObjectBuilder().add("herald", "retracted").add("id", second).build(), countsFrame(0, 0, 1)),
+                    List.of(JsonText.object(inbox.next(FRAME)), JsonText.object(inbox.next(FRAME))), "the retraction, then its counts");
+            for (TestSocket today : List.of(browser, plain, inbox, broadcastOnly)) {
+                today.assertNothingWithin(QUIET); // no inbox frames without herald.2 or without the user's stream
+            }
         }
         assertProblem(400, post("notify/" + user, "{\"herald\":\"counts\",\"unread\":0}"), "a notification posing as a control frame");
     }
@@ -339,6 +350,151 @@ class HeraldIT {
             assertProblem(400, reply, query);
         }));
         assertProblem(400, get("history/bad%20id"), "history of an invalid user id");
+    }
+
+    // ---------------------------------------------------------------------------------------- inbox
+
+    @Test
+    void an_inbox_lists_entries_as_history_has_them_with_their_state_and_every_mark_answers_with_the_new_counts() {
+        String user = TestTokens.freshUser();
+        String token = TestTokens.token(user);
+        assertEquals(counts(0, 0, 0), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), token)), "nothing yet");
+        List<String> ids = IntStream.range(0, 4).mapToObj(n -> publishNumbered(user, n)).toList();
+        assertEquals(counts(4, 4, 4), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), token)));
+
+        JsonArray history = get("history/" + user).jsonArray();
+        JsonArray inbox = Http.get(herald().http("inbox/" + user), token).jsonArray();
+        assertEquals(history.size(), inbox.size(), inbox::toString);
+        for (int i = 0; i < inbox.size(); i++) {
+            JsonObject expected = Json.createObjectBuilder(history.getJsonObject(i))
+                    .add("read", false).add("seen", false).add("archived", false).build();
+            assertEquals(expected, inbox.getJsonObject(i), "entry " + i + ": the history entry with its state");
+        }
+
+        assertEquals(counts(3, 3, 4), mark(user, token, "read", ids(ids.get(0))), "read implies seen");
+        assertEquals(counts(3, 2, 4), mark(user, token, "seen", ids(ids.get(1))));
+        assertEquals(counts(2, 1, 3), mark(user, token, "archive", ids(ids.get(2), "1-0")), "an id not held is ignored");
+        assertEquals(List.of(1, 3), inboxNumbers(user, token, "status=unread"));
+        assertEquals(List.of(3), inboxNumbers(user, token, "status=unseen"));
+        assertEquals(List.of(2), inboxNumbers(user, token, "status=archived"));
+        assertEquals(List.of(0, 1, 3), inboxNumbers(user, token, ""), "not archived");
+        assertEquals(List.of(0, 1, 2, 3), inboxNumbers(user, token, "status=all"));
+        assertEquals(List.of(3), inboxNumbers(user, token, "limit=1"), "the newest");
+        assertEquals(List.of(1), inboxNumbers(user, token, "after=" + ids.get(0) + "&limit=1"), "the first after an id");
+        JsonObject first = Http.get(herald().http("inbox/" + user + "?status=all&limit=4"), token).jsonArray().getJsonObject(0);
+        assertEquals(List.of(true, true, false), List.of(first.getBoolean("read"), first.getBoolean("seen"), first.getBoolean("archived")),
+                first::toString);
+
+        assertEquals(counts(3, 2, 4), mark(user, token, "unarchive", ids(ids.get(2))), "back unread and unseen");
+        assertEquals(counts(4, 2, 4), mark(user, token, "unread", ids(ids.get(0))), "unread, still seen");
+        assertEquals(counts(0, 0, 4), mark(user, TestTokens.admin(), "read", "{\"upTo\":\"" + ids.get(3) + "\"}"),
+                "an admin marks all read: up to the newest");
+        assertEquals(counts(0, 0, 4), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), TestTokens.admin())));
+    }
+
+    @Test
+    void a_user_deletes_from_their_inbox_and_a_publisher_retracts_and_each_is_gone_from_history_and_counted() {
+        String user = TestTokens.freshUser();
+        String token = TestTokens.token(user);
+        List<String> ids = IntStream.range(0, 3).mapToObj(n -> publishNumbered(user, n)).toList();
+        Map<String, Double> before = metrics();
+
+        assertEquals(counts(2, 2, 2), inboxJson(Http.delete(herald().http("inbox/" + user + "/" + ids.get(0)), token)));
+        assertEquals(counts(1, 1, 1), inboxJson(Http.delete(herald().http("notify/" + user + "/" + ids.get(1)), TestTokens.publisher())),
+                "a publisher retracts");
+        assertEquals(List.of(2), numbers(get("history/" + user)), "both gone from history");
+        assertEquals(List.of(2), inboxNumbers(user, token, "status=all"), "and from the inbox");
+        assertAll(
+                () -> assertProblem(404, Http.delete(herald().http("inbox/" + user + "/" + ids.get(0)), token), "deleted already"),
+                () -> assertProblem(404, Http.delete(herald().http("inbox/" + user + "/" + ids.get(1)), token), "retracted already"),
+                () -> assertProblem(404, Http.delete(herald().http("notify/" + user + "/" + ids.get(0)), TestTokens.publisher()),
+                        "retracting one deleted already"),
+                () -> assertProblem(404, Http.delete(herald().http("notify/" + user + "/1-0"), TestTokens.publisher()), "never sent"),
+                () -> assertProblem(403, Http.delete(herald().http("notify/" + user + "/" + ids.get(2)), token), "a user does not retract"),
+                () -> assertProblem(403, Http.delete(herald().http("inbox/" + user + "/" + ids.get(2)), TestTokens.token("mallory")),
+                        "another user"),
+                () -> assertProblem(403, Http.delete(herald().http("inbox/" + user + "/" + ids.get(2)), TestTokens.publisher()),
+                        "a publisher is not the user"),
+                () -> assertProblem(401, Http.delete(herald().http("inbox/" + user + "/" + ids.get(2)), null), "no token"),
+                () -> assertProblem(401, Http.delete(herald().http("notify/" + user + "/" + ids.get(2)), null), "no token"));
+        assertEquals(counts(0, 0, 0), inboxJson(Http.delete(herald().http("inbox/" + user + "/" + ids.get(2)), TestTokens.admin())),
+                "an admin deletes");
+
+        Map<String, Double> after = awaitMetrics("inbox deletes and retractions counted",
+                m -> delta(before, m, "herald_inbox_operations_total{op=\"delete\"}") >= 4);
+        assertEquals(4, delta(before, after, "herald_inbox_operations_total{op=\"delete\"}"), "by the user and an admin, 2 not held");
+        assertEquals(3, delta(before, after, "herald_inbox_operations_total{op=\"retract\"}"), "1 done, 2 not held");
+        assertTrue(after.keySet().stream().noneMatch(series -> series.contains(user)), () -> "no user id in a series: " + after);
+    }
+
+    @Test
+    void bad_inbox_requests_get_a_problem_json_answer_never_a_500() {
+        String user = TestTokens.freshUser();
+        String token = TestTokens.token(user);
+        String id = publishNumbered(user, 0);
+        String tooMany = IntStream.range(0, 1001).mapToObj(i -> "\"" + i + "-0\"").collect(java.util.stream.Collectors.joining(",", "{\"ids\":[", "]}"));
+        List<BadPost> marks = List.of(
+                new BadPost("body not JSON", "inbox/" + user + "/read", "application/json", "this is not json", 400),
+                new BadPost("empty body", "inbox/" + user + "/read", "application/json", "", 400),
+                new BadPost("neither ids nor upTo", "inbox/" + user + "/read", "application/json", "{}", 400),
+                new BadPost("both ids and upTo", "inbox/" + user + "/read", "application/json",
+                        "{\"ids\":[\"" + id + "\"],\"upTo\":\"" + id + "\"}", 400),
+                new BadPost("no ids", "inbox/" + user + "/seen", "application/json", "{\"ids\":[]}", 400),
+                new BadPost("ids not an array", "inbox/" + user + "/seen", "application/json", "{\"ids\":\"" + id + "\"}", 400),
+                new BadPost("an id as a number", "inbox/" + user + "/archive", "application/json", "{\"ids\":[1]}", 400),
+                new BadPost("a malformed id", "inbox/" + user + "/archive", "application/json", "{\"ids\":[\"x-1\"]}", 400),
+                new BadPost("a malformed upTo", "inbox/" + user + "/unread", "application/json", "{\"upTo\":\"-1\"}", 400),
+                new BadPost("upTo null", "inbox/" + user + "/unread", "application/json", "{\"upTo\":null}", 400),
+                new BadPost("an unknown field", "inbox/" + user + "/read", "application/json", "{\"id\":[\"" + id + "\"]}", 400),
+                new BadPost("ids twice", "inbox/" + user + "/read", "application/json", "{\"ids\":[\"1-0\"],\"ids\":[\"" + id + "\"]}", 400),
+                new BadPost("an array", "inbox/" + user + "/read", "application/json", "[\"" + id + "\"]", 400),
+                new BadPost("nested", "inbox/" + user + "/read", "application/json", "{\"ids\":[[\"" + id + "\"]]}", 400),
+                new BadPost("more ids than the history size", "inbox/" + user + "/read", "application/json", tooMany, 413),
+                new BadPost("text/plain", "inbox/" + user + "/read", "text/plain", "{\"upTo\":\"" + id + "\"}", 415),
+                new BadPost("no Content-Type", "inbox/" + user + "/read", null, "{\"upTo\":\"" + id + "\"}", 415),
+                new BadPost("invalid user id", "inbox/bad%20id/read", "application/json", "{\"upTo\":\"" + id + "\"}", 400),
+                new BadPost("no such mark", "inbox/" + user + "/forget", "application/json", "{\"upTo\":\"" + id + "\"}", 405));
+        assertAll(marks.stream().map(bad -> (Executable) () -> assertProblem(bad.status(),
+                Http.send("POST", herald().http(bad.path()), token, bad.contentType(), bad.body()), bad.name())));
+        assertAll(
+                () -> assertProblem(400, Http.get(herald().http("inbox/" + user + "?status=read"), token), "no such status"),
+                () -> assertProblem(400, Http.get(herald().http("inbox/" + user + "?limit=0"), token), "limit 0"),
+                () -> assertProblem(400, Http.get(herald().http("inbox/" + user + "?after=garbage"), token), "after not an id"),
+                () -> assertProblem(400, Http.get(herald().http("inbox/bad%20id/counts"), token), "invalid user id"),
+                () -> assertProblem(400, Http.delete(herald().http("inbox/" + user + "/garbage"), token), "delete: not an id"),
+                () -> assertProblem(400, Http.delete(herald().http("notify/" + user + "/garbage"), TestTokens.publisher()),
+                        "retract: not an id"),
+                () -> assertProblem(400, Http.delete(herald().http("notify/bad%20id/" + id), TestTokens.publisher()), "retract: bad user id"),
+                () -> assertProblem(403, Http.get(herald().http("inbox/" + user), TestTokens.token("mallory")), "another user's inbox"),
+                () -> assertProblem(403, Http.get(herald().http("inbox/" + user + "/counts"), TestTokens.publisher()), "a publisher"),
+                () -> assertProblem(403, Http.post(herald().http("inbox/" + user + "/read"), TestTokens.token("mallory"),
+                        "{\"upTo\":\"" + id + "\"}"), "marking another user's"),
+                () -> assertProblem(401, Http.get(herald().http("inbox/" + user + "/counts"), null), "no token"),
+                () -> assertProblem(405, Http.get(herald().http("inbox/" + user + "/" + id), token), "GET on a DELETE route"));
+        assertEquals(counts(1, 1, 1), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), token)), "nothing refused changed it");
+    }
+
+    /** POSTs a mark, asserting the 200; returns the counts it answered with. */
+    private JsonObject mark(String user, String token, String mark, String body) {
+        return inboxJson(Http.post(herald().http("inbox/" + user + "/" + mark), token, body));
+    }
+
+    private static String ids(String... ids) {
+        return Json.createObjectBuilder().add("ids", Json.createArrayBuilder(List.of(ids))).build().toString();
+    }
+
+    private static JsonObject counts(int unread, int unseen, int total) {
+        return Json.createObjectBuilder().add("unread", unread).add("unseen", unseen).add("total", total).build();
+    }
+
+    /** A 200 answer's JSON object. */
+    private static JsonObject inboxJson(Reply reply) {
+        assertEquals(200, reply.status(), reply::toString);
+        return reply.json();
+    }
+
+    private List<Integer> inboxNumbers(String user, String token, String query) {
+        return numbers(Http.get(herald().http("inbox/" + user + "?" + query), token));
     }
 
     // ---------------------------------------------------------------------------------------- bad input
@@ -493,6 +649,32 @@ class HeraldIT {
         assertEquals(List.of(2), numbers(get("history/" + bob)), "the conflicting batch's other item was not published");
     }
 
+    @Test
+    void a_notification_published_with_herald_expires_leaves_history_once_expired_and_a_bad_expiry_is_refused() {
+        String user = TestTokens.freshUser();
+        publish(user, "{\"n\":1}");
+        Reply expiring = Http.post(herald().http("notify/" + user), TestTokens.publisher(), "{\"n\":2}", "Herald-Expires", "PT1S");
+        assertEquals(202, expiring.status(), expiring::toString);
+        assertEquals(List.of(1, 2), numbers(get("history/" + user)), "held until it expires");
+        Await.until("the expired notification left history", Duration.ofSeconds(6),
+                () -> numbers(get("history/" + user)).equals(List.of(1)));
+        try (TestSocket socket = TestSocket.connect(userSocket(user, expiring.json().getString("id")))) {
+            publish(user, "{\"n\":3}");
+            String text = socket.next(FRAME);
+            assertEquals(3, JsonText.object(text).getInt("n"), () -> "resuming from an expired id is no gap: " + text);
+        }
+
+        assertAll(List.of("PT0S", "-PT1M", "tomorrow", "2020-01-01T00:00:00Z").stream()
+                .map(bad -> (Executable) () -> assertProblem(400,
+                        Http.post(herald().http("notify/" + user), TestTokens.publisher(), "{}", "Herald-Expires", bad),
+                        "Herald-Expires " + bad)));
+        Reply batch = post("notify-batch", "[{\"userId\":\"" + user + "\",\"notification\":{\"n\":4},\"expires\":\"PT1H\"},"
+                + "{\"userId\":\"" + user + "\",\"notification\":{},\"expires\":\"PT0S\"}]");
+        assertEquals(207, batch.status(), batch::toString);
+        assertTrue(batch.json().getJsonArray("results").getJsonObject(1).getString("detail").startsWith("item 1: "), batch::toString);
+        assertEquals(List.of(1, 3, 4), numbers(get("history/" + user)), "nothing with a bad expiry was stored");
+    }
+
     private static String keyedBatchItem(String user, int n, String key) {
         return "{\"userId\":\"" + user + "\",\"notification\":{\"n\":" + n + "},\"idempotencyKey\":\"" + key + "\"}";
     }
@@ -567,6 +749,9 @@ class HeraldIT {
         assertEquals(toUserGroup.json().getString("id"), userGroup.jsonArray().getJsonObject(userGroup.jsonArray().size() - 1)
                 .getString("id"), () -> "GET /history/group is the user group's: " + userGroup);
         assertEquals(List.of(3), numbers(get("history/group:" + group)));
+        Reply retracted = Http.delete(herald().http("notify/group/" + toUserGroup.json().getString("id")), TestTokens.publisher());
+        assertEquals(200, retracted.status(), () -> "DELETE /notify/group/<id> retracts from the user named group: " + retracted);
+        assertFalse(get("history/group").body().contains(toUserGroup.json().getString("id")), "retracted from the user group's history");
         Reply groupsOwn = Http.get(herald().http("history/group"), TestTokens.token("group"));
         assertEquals(200, groupsOwn.status(), () -> "the user named group reads their own history: " + groupsOwn);
     }
@@ -788,7 +973,7 @@ class HeraldIT {
         double reconnects = metrics().get("herald_subscriber_reconnects_total");
         try (TestSocket survivor = TestSocket.connect(userSocket(user, null));
              TestSocket inboxSurvivor = TestSocket.connectHerald2(herald().ws("ws/notifications/" + user), TestTokens.token(user))) {
-            assertEquals(counts(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts, once it opened");
+            assertEquals(countsFrame(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts, once it opened");
             redis.kill();
             try {
                 Reply refused = post("notify/42", "{\"title\":\"Alert\",\"message\":\"Server rebooted\",\"user_id\":1}");
@@ -815,7 +1000,7 @@ class HeraldIT {
 
             // changes told while live delivery was down are lost: the catch-up after resubscribing re-reads the counts
             // (awaited before publishing, or the catch-up could read them after the publish, and send its notification first)
-            assertEquals(counts(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts after the catch-up");
+            assertEquals(countsFrame(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts after the catch-up");
             try (TestSocket fresh = TestSocket.connect(userSocket(user, null))) {
                 String id = publish(user, "{\"title\":\"Back\"}");
                 String text = fresh.next(FRAME);
@@ -827,7 +1012,7 @@ class HeraldIT {
                     next = inboxSurvivor.next(FRAME); // the catch-up's counts again, if the subscriber resubscribed more than once
                 } while (JsonText.object(next).containsKey("herald"));
                 assertEquals(id, idOf(next), inboxSurvivor::toString);
-                assertEquals(counts(1, 1, 1), JsonText.object(inboxSurvivor.next(FRAME)), "and after the notification, its counts");
+                assertEquals(countsFrame(1, 1, 1), JsonText.object(inboxSurvivor.next(FRAME)), "and after the notification, its counts");
             }
         }
     }
@@ -871,7 +1056,7 @@ class HeraldIT {
         return reply.json().getString("id");
     }
 
-    private static JsonObject counts(long unread, long unseen, long total) {
+    private static JsonObject countsFrame(long unread, long unseen, long total) {
         return Json.createObjectBuilder().add("herald", "counts").add("unread", unread).add("unseen", unseen).add("total", total).build();
     }
 

@@ -222,7 +222,8 @@ class HostileInputIT {
         byte[] body = null;
         String method;
         List<String> batchItems = null;
-        switch (hostile.nextInt(8)) {
+        boolean inbox = false;
+        switch (hostile.nextInt(10)) {
             case 0, 1, 2 -> {
                 method = "POST";
                 target = "/notify/" + encode(user);
@@ -243,6 +244,24 @@ class HostileInputIT {
                 method = "GET";
                 target = "/history/" + encode(user) + query("limit", hostile.anyOf(() -> String.valueOf(hostile.nextLong()),
                         () -> hostile.from("0123456789-+e. x", 12))) + "&" + query("after", cursor()).substring(1);
+            }
+            case 7 -> {
+                method = "GET";
+                target = "/inbox/" + encode(user) + hostile.oneOf("", "", "/counts") + query("status", hostile.oneOf("unread", "unseen",
+                        "archived", "all", "", "UNREAD", hostile.anyString(10))) + "&" + query("limit", hostile.anyOf(
+                        () -> String.valueOf(hostile.nextLong()), () -> hostile.from("0123456789-+e. x", 12))).substring(1)
+                        + "&" + query("after", cursor()).substring(1);
+                inbox = true;
+            }
+            case 8 -> {
+                method = hostile.oneOf("POST", "POST", "DELETE");
+                if (method.equals("POST")) {
+                    target = "/inbox/" + encode(user) + "/" + hostile.oneOf("read", "unread", "seen", "archive", "unarchive", "forget");
+                    body = selection();
+                } else {
+                    target = hostile.oneOf("/inbox/", "/notify/") + encode(user) + "/" + encode(cursor());
+                }
+                inbox = true;
             }
             case 6 -> {
                 method = "POST";
@@ -265,7 +284,8 @@ class HostileInputIT {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         add(headers, "Host", "127.0.0.1:" + node.port());
         add(headers, "Connection", "close");
-        String authorization = authorization();
+        // the inbox routes take the user's own token: without it most requests would stop at the 403
+        String authorization = inbox && hostile.nextInt(2) == 0 ? "Bearer " + TestTokens.token(user) : authorization();
         if (authorization != null) {
             add(headers, "Authorization", authorization);
         }
@@ -444,6 +464,18 @@ class HostileInputIT {
             return hostile.mutated(batch.replace(HostileJson.literal(victim), "\"fuzz-3\""));
         }
         return HostileJson.utf8(batch);
+    }
+
+    /** A mark's body: {"ids": […]} or {"upTo": …} (more ids than the history size now and then), both, or anything. */
+    private byte[] selection() {
+        List<String> ids = new ArrayList<>();
+        for (int i = hostile.nextInt(8) == 0 ? 150 : hostile.nextInt(4); i > 0; i--) {
+            ids.add(hostile.anyOf(() -> HostileJson.literal(cursor()), () -> HostileJson.literal("1-0"), () -> "1", () -> "null", hostile::object));
+        }
+        String upTo = "\"upTo\":" + HostileJson.literal(cursor());
+        String idList = "\"ids\":[" + String.join(",", ids) + "]";
+        String selection = "{" + hostile.oneOf(idList, idList, upTo, upTo, idList + "," + upTo, "", idList + "," + idList, "\"id\":[]") + "}";
+        return hostile.anyOf(() -> HostileJson.utf8(selection), () -> HostileJson.utf8(selection), () -> hostile.mutated(selection), hostile::body);
     }
 
     // ----------------------------------------------------------------------------------------------- handshakes

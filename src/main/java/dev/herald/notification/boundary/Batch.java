@@ -1,12 +1,15 @@
 package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker.Publication;
+import dev.herald.notification.entity.Expiry;
 import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.JsonText;
+import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
 import dev.herald.problem.entity.BadInputException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,7 +17,8 @@ import java.util.Map;
 
 /**
  * The body of {@code POST /notify-batch}: a JSON array of {@code {"userId": "42", "notification": {…}}} (or
- * {@code "group": "region:us"} instead of the userId), each with an optional {@code "idempotencyKey"}.
+ * {@code "group": "region:us"} instead of the userId), each with an optional {@code "idempotencyKey"} and
+ * {@code "expires"} (as the {@code Herald-Expires} header: {@link Expiry}).
  * Each item is checked on its own, so one bad item is reported with its index instead of failing the rest; each
  * notification is published as the text posted for it (never re-serialised), like a single publish.
  */
@@ -37,9 +41,9 @@ final class Batch {
      * Splits the body into items; a body that is not UTF-8 {@value SHAPE}, at most {@code maxItems} of them and
      * nested at most {@link JsonText#MAX_DEPTH} deep within each notification, is refused whole (400, or 413 for
      * too many items). {@code maxItemsSetting} names the setting that limits them, for the error; {@code caller} is
-     * whose idempotency keys the items' are.
+     * whose idempotency keys the items' are; {@code now} what the items' expiry durations count from.
      */
-    static List<Item> parse(byte[] body, int maxItems, String maxItemsSetting, int maxPayloadBytes, String caller) {
+    static List<Item> parse(byte[] body, int maxItems, String maxItemsSetting, int maxPayloadBytes, String caller, Instant now) {
         String text = JsonText.strip(JsonText.utf8(body));
         if (!text.startsWith("[")) {
             throw new BadInputException("the body must be " + SHAPE);
@@ -55,12 +59,12 @@ final class Batch {
         }
         List<Item> items = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
-            items.add(item(i, values.get(i).text(), maxPayloadBytes, caller));
+            items.add(item(i, values.get(i).text(), maxPayloadBytes, caller, now));
         }
         return items;
     }
 
-    private static Item item(int index, String value, int maxPayloadBytes, String caller) {
+    private static Item item(int index, String value, int maxPayloadBytes, String caller, Instant now) {
         if (!value.startsWith("{")) {
             return Item.refused(index, 400, "must be an object {\"userId\": …, \"notification\": {…}}");
         }
@@ -87,13 +91,18 @@ final class Batch {
         if (key != null && !key.startsWith("\"")) {
             return Item.refused(index, 400, "\"idempotencyKey\" must be a string");
         }
+        String expires = fields.get("expires");
+        if (expires != null && !expires.startsWith("\"")) {
+            return Item.refused(index, 400, "\"expires\" must be a string: an ISO-8601 duration (PT10M) or instant");
+        }
         try {
             Stream stream = toGroup ? Stream.group(JsonText.string(recipient)) : Stream.user(JsonText.string(recipient));
             if (utf8Length(notification, maxPayloadBytes) > maxPayloadBytes) {
                 return Item.refused(index, 413, "the notification is larger than " + maxPayloadBytes + " bytes (herald.max-payload-bytes)");
             }
             IdempotencyKey idempotencyKey = key == null ? null : new IdempotencyKey(caller, JsonText.string(key));
-            return new Item(new Publication(stream, Payload.parse(notification), idempotencyKey), 202, null);
+            long expiresAt = expires == null ? Notification.NEVER : Expiry.parse(JsonText.string(expires), now).toEpochMilli();
+            return new Item(new Publication(stream, Payload.parse(notification), idempotencyKey, expiresAt), 202, null);
         } catch (BadInputException e) {
             return Item.refused(index, 400, e.getMessage());
         }

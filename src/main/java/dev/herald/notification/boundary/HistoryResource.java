@@ -2,12 +2,10 @@ package dev.herald.notification.boundary;
 
 import dev.herald.notification.control.Broker;
 import dev.herald.notification.entity.Notification;
-import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Stream;
 import dev.herald.security.boundary.Guard;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -34,9 +32,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 @Produces(MediaType.APPLICATION_JSON)
 public class HistoryResource {
 
-    private static final String LIMIT = "1 to herald.history.size (the default)";
-    private static final String AFTER = "an id: return what came after it";
-    private static final String EXAMPLE_ID = "1795521056811-0";
+    static final String LIMIT = "1 to herald.history.size (the default)";
+    static final String AFTER = "an id: return what came after it";
+    static final String EXAMPLE_ID = "1795521056811-0";
 
     @Inject
     Broker broker;
@@ -81,31 +79,8 @@ public class HistoryResource {
     }
 
     private String history(Stream stream, String after, String limit) {
-        return broker.history(stream, afterId(after), limit(limit)).stream()
+        return broker.history(stream, Paging.after(after), Paging.limit(limit, historySize)).stream()
                 .map(Notification::frame)
                 .collect(Collectors.joining(",", "[", "]"));
-    }
-
-    private static NotificationId afterId(String after) {
-        try {
-            return after == null ? null : NotificationId.parse(after);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException("after: " + e.getMessage());
-        }
-    }
-
-    private int limit(String limit) {
-        if (limit == null) {
-            return historySize;
-        }
-        try {
-            int value = Integer.parseInt(limit);
-            if (value >= 1) {
-                return Math.min(value, historySize);
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw new BadRequestException("limit must be a whole number from 1 to " + historySize);
     }
 }

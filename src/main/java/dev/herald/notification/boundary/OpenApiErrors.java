@@ -16,6 +16,8 @@ import org.eclipse.microprofile.openapi.models.PathItem;
 public class OpenApiErrors implements OASFilter {
 
     private static final List<String> READ = List.of("400 BadRequest", "401 Unauthorized", "403 Forbidden", "503 BrokerUnavailable");
+    private static final List<String> MARK = List.of("400 BadRequest", "401 Unauthorized", "403 Forbidden", "413 PayloadTooLarge",
+            "415 UnsupportedMediaType", "503 BrokerUnavailable");
     private static final List<String> PUBLISH = List.of("400 BadRequest", "401 Unauthorized", "403 Forbidden", "413 PayloadTooLarge",
             "415 UnsupportedMediaType", "422 IdempotencyConflict", "429 TooManyRequests", "503 BrokerUnavailable", "504 PublishUnconfirmed");
 
@@ -25,10 +27,16 @@ public class OpenApiErrors implements OASFilter {
             return;
         }
         for (Map.Entry<String, PathItem> path : openAPI.getPaths().getPathItems().entrySet()) {
+            PathItem item = path.getValue();
             if (path.getKey().startsWith("/notify")) {
-                add(path.getValue().getPOST(), PUBLISH);
+                add(item.getPOST(), PUBLISH);
+                add(item.getDELETE(), READ); // a retraction
             } else if (path.getKey().startsWith("/history/")) {
-                add(path.getValue().getGET(), READ);
+                add(item.getGET(), READ);
+            } else if (path.getKey().startsWith("/inbox/")) {
+                add(item.getGET(), READ);
+                add(item.getPOST(), MARK);
+                add(item.getDELETE(), READ);
             }
         }
     }

@@ -3,7 +3,9 @@ package dev.herald.notification.boundary;
 import dev.herald.notification.control.Broker;
 import dev.herald.notification.control.IdempotencyConflictException;
 import dev.herald.notification.control.Publishing;
+import dev.herald.notification.entity.Expiry;
 import dev.herald.notification.entity.IdempotencyKey;
+import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
 import dev.herald.problem.entity.BadInputException;
 import dev.herald.security.boundary.Guard;
@@ -21,6 +23,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -50,6 +53,10 @@ public class PublishResource {
 
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     static final String REPLAYED = "Idempotent-Replayed";
+    static final String EXPIRES = "Herald-Expires";
+    private static final String EXPIRES_RULE = "Optional. When the notification expires: an ISO-8601 duration from now (PT10M) "
+            + "or instant (2026-12-02T10:00:00Z). Once expired it is sent to no socket and within about a second leaves "
+            + "history, replay and the inbox. A malformed one, a past instant or a duration that is not positive is 400.";
 
     private static final String EXAMPLE_KEY = "order-12345-placed";
     static final String ID_RULE = "1 to 128 characters of A-Z a-z 0-9 . _ @ : -";
@@ -83,8 +90,9 @@ public class PublishResource {
     @RequestBody(ref = "Notification")
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response broadcast(@HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
+                              @HeaderParam(EXPIRES) @Parameter(description = EXPIRES_RULE, example = "PT10M") String expires,
                               @Parameter(hidden = true) InputStream body, @Context HttpHeaders headers) {
-        return publish(() -> Stream.BROADCAST, "Notification queued", idempotencyKey, body, headers);
+        return publish(() -> Stream.BROADCAST, "Notification queued", idempotencyKey, expires, body, headers);
     }
 
     @POST
@@ -97,9 +105,10 @@ public class PublishResource {
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response notifyUser(@PathParam("userId") @Parameter(description = ID_RULE, example = "42", required = true) String userId,
                                @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
+                               @HeaderParam(EXPIRES) @Parameter(description = EXPIRES_RULE, example = "PT10M") String expires,
                                @Parameter(hidden = true) InputStream body,
                                @Context HttpHeaders headers) {
-        return publish(() -> Stream.user(userId), "Notification sent to user " + userId, idempotencyKey, body, headers);
+        return publish(() -> Stream.user(userId), "Notification sent to user " + userId, idempotencyKey, expires, body, headers);
     }
 
     @POST
@@ -113,9 +122,10 @@ public class PublishResource {
     @APIResponse(responseCode = "202", ref = "Accepted")
     public Response notifyGroup(@PathParam("group") @Parameter(description = ID_RULE, example = "region:us", required = true) String group,
                                 @HeaderParam(IDEMPOTENCY_KEY) @Parameter(description = KEY, example = EXAMPLE_KEY) String idempotencyKey,
+                                @HeaderParam(EXPIRES) @Parameter(description = EXPIRES_RULE, example = "PT10M") String expires,
                                 @Parameter(hidden = true) InputStream body,
                                 @Context HttpHeaders headers) {
-        return publish(() -> Stream.group(group), "Notification sent to group " + group, idempotencyKey, body, headers);
+        return publish(() -> Stream.group(group), "Notification sent to group " + group, idempotencyKey, expires, body, headers);
     }
 
     @POST
@@ -129,7 +139,7 @@ public class PublishResource {
                     + "permit of the caller's rate limit. An item's optional idempotencyKey works as the Idempotency-Key "
                     + "header of a single publish: a replayed item is answered with its original id and \"replayed\": true "
                     + "and takes no permit; one item whose key was used for another notification makes the whole batch "
-                    + "422, nothing published.")
+                    + "422, nothing published. An item's optional \"expires\" works as the Herald-Expires header.")
     @RequestBody(ref = "Batch")
     @APIResponse(responseCode = "202", ref = "BatchAccepted")
     @APIResponse(responseCode = "207", ref = "BatchPartlyAccepted")
@@ -137,7 +147,7 @@ public class PublishResource {
         Caller caller = guard.publisher(headers);
         List<Batch.Item> items = Batch.parse(RequestBodies.read(body, headers, batchMaxBytes, "herald.batch.max-bytes"),
                 publishing.maxBatchItems(batchMaxItems), publishing.maxBatchItemsSetting(batchMaxItems), maxPayloadBytes,
-                caller.userId());
+                caller.userId(), Instant.now());
         List<Broker.Publication> valid = new ArrayList<>(items.size());
         List<Integer> positions = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -169,14 +179,34 @@ public class PublishResource {
 
     /**
      * One notification to one stream. Checked in this order, whatever the stream: the caller is a publisher, its
-     * Idempotency-Key, the recipient (a bad id or name is a {@link BadInputException}, 400), the body.
+     * Idempotency-Key, its Herald-Expires, the recipient (a bad id or name is a {@link BadInputException}, 400), the body.
      */
-    private Response publish(Supplier<Stream> recipient, String detail, String idempotencyKey, InputStream body, HttpHeaders headers) {
+    private Response publish(Supplier<Stream> recipient, String detail, String idempotencyKey, String expires, InputStream body,
+                             HttpHeaders headers) {
         Caller caller = guard.publisher(headers);
         IdempotencyKey key = idempotencyKey(caller, idempotencyKey, headers);
+        long expiresAt = expiresAt(expires, headers.getRequestHeader(EXPIRES), Instant.now());
         Stream stream = recipient.get();
         return accepted(detail, publishing.publish(caller,
-                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key)));
+                new Broker.Publication(stream, RequestBodies.payload(body, headers, maxPayloadBytes), key, expiresAt)));
+    }
+
+    /**
+     * The request's Herald-Expires ({@code value}, one of {@code all} the request holds) in epoch ms, or
+     * {@link Notification#NEVER} without one; more than one is refused.
+     */
+    static long expiresAt(String value, List<String> all, Instant now) {
+        if (value == null) {
+            return Notification.NEVER;
+        }
+        if (all != null && all.size() > 1) {
+            throw new BadInputException("send one " + EXPIRES + " header, not " + all.size());
+        }
+        try {
+            return Expiry.parse(value, now).toEpochMilli();
+        } catch (BadInputException e) {
+            throw new BadInputException("the " + EXPIRES + " header is malformed: " + e.getMessage());
+        }
     }
 
     /**

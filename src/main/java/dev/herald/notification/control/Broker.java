@@ -27,11 +27,26 @@ public interface Broker extends AutoCloseable {
      * {@code herald.publish.idempotency-ttl} for that key, caller and stream.
      *
      * @param idempotencyKey null for none
+     * @param expiresAt      when it expires, in epoch ms ({@link Notification#NEVER}: never): then it leaves history,
+     *                       replay and inbox within about a second ({@link #expireDue}) and is sent to no socket
      */
-    record Publication(Stream stream, Payload payload, IdempotencyKey idempotencyKey) {
+    record Publication(Stream stream, Payload payload, IdempotencyKey idempotencyKey, long expiresAt) {
+
+        public Publication(Stream stream, Payload payload, IdempotencyKey idempotencyKey) {
+            this(stream, payload, idempotencyKey, Notification.NEVER);
+        }
 
         public Publication(Stream stream, Payload payload) {
             this(stream, payload, null);
+        }
+
+        public boolean expires() {
+            return expiresAt != Notification.NEVER;
+        }
+
+        /** The same publication, expiring at {@code expiresAt} (epoch ms). */
+        public Publication expiringAt(long expiresAt) {
+            return new Publication(stream, payload, idempotencyKey, expiresAt);
         }
 
         /**
@@ -96,6 +111,14 @@ public interface Broker extends AutoCloseable {
 
     /** The stream's bounds, with every entry after {@code after} (none when {@code after} is null). */
     Replay replay(Stream stream, NotificationId after);
+
+    /**
+     * Removes every notification whose expiry is not after {@code nowMillis} from history, replay and inbox, as a
+     * delete does (counts in the same step; listeners told {@link Inbox.Change#EXPIRED}; resuming from an expired id,
+     * or before it, is no gap). Called about twice a second by each node's {@link ExpirySweep}; any node may remove
+     * what any node published.
+     */
+    void expireDue(long nowMillis);
 
     /** The user streams' read, seen and archived state and their counts, kept in this engine's storage. */
     Inbox inbox();

@@ -94,7 +94,7 @@ public interface Inbox {
      * What changed in a user's inbox, with the counts after the change, for live listeners on every node.
      *
      * @param mark the mark applied ({@link Change#MARKED} only, else null)
-     * @param ids  the notifications published, marked (those of the ids given that the inbox held) or deleted; empty
+     * @param ids  the notifications published, marked (those of the ids given that the inbox held), deleted or expired; empty
      *             for a mark up to an id
      * @param upTo for a mark up to an id, that id; else null
      */
@@ -112,8 +112,24 @@ public interface Inbox {
         /** New notifications (and whatever trimming history to its size removed). */
         PUBLISHED,
         MARKED,
-        /** Removed by the user or retracted by a publisher. */
-        DELETED
+        /** Removed by the user ({@link Remover#USER}). */
+        DELETED,
+        /** Retracted by a publisher ({@link Remover#PUBLISHER}): a client shows it differently from its own delete. */
+        RETRACTED,
+        /** Removed because they expired (a publisher's expiry or {@code herald.history.max-age}). */
+        EXPIRED
+    }
+
+    /** Who removes a notification: sockets tell a user's own delete apart from a publisher's retraction. */
+    enum Remover {
+        USER(Change.DELETED),
+        PUBLISHER(Change.RETRACTED);
+
+        final Change change;
+
+        Remover(Change change) {
+            this.change = change;
+        }
     }
 
     /**
@@ -131,9 +147,9 @@ public interface Inbox {
     Counts markUpTo(String userId, Mark mark, NotificationId upTo);
 
     /**
-     * Removes one notification from the user's history, replay and inbox (the user deleting it, or a publisher
-     * retracting it). Clients resuming from an id before it, or from it, are not told of a gap: it was removed on
+     * Removes one notification from the user's history, replay and inbox: the user deleting it, or a publisher
+     * retracting it ({@code by}, which decides the change listeners are told). Clients resuming from an id before it, or from it, are not told of a gap: it was removed on
      * purpose. Empty when the stream does not hold it (never did, or it was already deleted or trimmed).
      */
-    Optional<Counts> delete(String userId, NotificationId id);
+    Optional<Counts> delete(String userId, NotificationId id, Remover by);
 }

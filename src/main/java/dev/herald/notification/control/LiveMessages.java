@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * What arrives on a node's live channels, whichever subscriber heard it: {@code <id> <payload>} on a stream's channel,
- * as the publish script sends it, for the listener; {@code !<counts and change>} on a user's channel, a change of
+ * as the publish script sends it (one that expires: {@code <id>/<expiry> <payload>}), for the listener; {@code !<counts and change>} on a user's channel, a change of
  * that user's inbox ({@link RedisInboxScripts#FUNCTIONS}), for the listener too; a probe on this node's probe channel,
  * for its {@link Canary}; another node's probe, ignored.
  * <p>
@@ -74,14 +74,23 @@ final class LiveMessages {
         }
         try {
             String name = RedisKeys.channelName(channel);
-            int space = message.indexOf(' ');
             if (name != null) {
-                listener.deliver(Notification.of(Stream.named(name), NotificationId.parse(message.substring(0, space)),
-                        message.substring(space + 1)));
+                listener.deliver(notification(Stream.named(name), message));
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Ignored a malformed message on " + channel, e);
         }
+    }
+
+    /** {@code <id> <payload>}, or {@code <id>/<expiry in epoch ms> <payload>} for one that expires. */
+    static Notification notification(Stream stream, String message) {
+        int space = message.indexOf(' ');
+        int slash = message.lastIndexOf('/', space);
+        if (slash < 0) {
+            return Notification.of(stream, NotificationId.parse(message.substring(0, space)), message.substring(space + 1));
+        }
+        return Notification.of(stream, NotificationId.parse(message.substring(0, slash)), message.substring(space + 1))
+                .expiringAt(Long.parseLong(message.substring(slash + 1, space)));
     }
 
     private static void tellInbox(String channel, String message, Broker.Listener listener) {

@@ -3,7 +3,6 @@ package dev.herald.notification.control;
 import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
-import dev.herald.notification.entity.Payload;
 import dev.herald.notification.entity.Stream;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -27,6 +27,8 @@ final class MemoryBroker implements Broker {
     private final Duration idempotencyTtl;
     private final LongSupplier nanoClock;
     private final ConcurrentMap<Stream, Log> logs = new ConcurrentHashMap<>();
+    /** Streams that hold an entry with an expiry: what {@link #expireDue} looks at, rather than every stream. */
+    private final Set<Stream> expiring = ConcurrentHashMap.newKeySet();
     private final MemoryInbox inbox;
     private final ConcurrentMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
     /** Recorded idempotency keys, oldest first: with one ttl for all, insertion order is expiry order. Its own lock. */
@@ -61,7 +63,7 @@ final class MemoryBroker implements Broker {
         final ArrayDeque<Notification> entries = new ArrayDeque<>();
         /** A user's stream's inbox state; null for group and broadcast streams, which have none. */
         final InboxState inbox;
-        /** Ids a user deleted, newer than the newest trimmed one: resume points that leave no gap. */
+        /** Ids a user deleted or that expired, newer than the newest trimmed one: resume points that leave no gap. */
         final NavigableSet<NotificationId> deleted = new TreeSet<>();
         NotificationId lastGenerated = NotificationId.ZERO;
         /** The newest id trimmed from history (never one a user deleted). */
@@ -103,7 +105,7 @@ final class MemoryBroker implements Broker {
     public List<Published> publish(RateLimit limit, List<Publication> publications) {
         if (publications.stream().allMatch(publication -> publication.idempotencyKey() == null)) {
             takePermits(limit, publications.size());
-            return publications.stream().map(publication -> new Published(append(publication.stream(), publication.payload()), false)).toList();
+            return publications.stream().map(publication -> new Published(append(publication), false)).toList();
         }
         // checking, publishing and recording the keys is one step, as in the Redis engine's script
         synchronized (recorded) {
@@ -143,7 +145,7 @@ final class MemoryBroker implements Broker {
                 if (sameAs[i] >= 0) {
                     answers[i] = new Published(answers[sameAs[i]].notification(), true);
                 } else if (answers[i] == null) {
-                    Notification notification = append(publication.stream(), publication.payload());
+                    Notification notification = append(publication);
                     answers[i] = new Published(notification, false);
                     if (fingerprints[i] != null) {
                         recorded.put(new Scope(publication.stream(), publication.idempotencyKey()),
@@ -172,13 +174,18 @@ final class MemoryBroker implements Broker {
         }
     }
 
-    private Notification append(Stream stream, Payload payload) {
+    private Notification append(Publication publication) {
+        Stream stream = publication.stream();
         Log log = log(stream);
         // Delivering under the lock keeps live order equal to id order, as Redis pub/sub does.
         synchronized (log) {
             log.lastGenerated = log.lastGenerated.next(System.currentTimeMillis());
-            Notification notification = Notification.of(stream, log.lastGenerated, payload.json());
+            Notification notification = Notification.of(stream, log.lastGenerated, publication.payload().json())
+                    .expiringAt(publication.expiresAt());
             log.entries.addLast(notification);
+            if (publication.expires()) {
+                expiring.add(stream); // under the lock, as expireDue's removal: never lost between the two
+            }
             if (log.inbox != null) {
                 log.inbox.added();
             }
@@ -198,6 +205,37 @@ final class MemoryBroker implements Broker {
                 }
             }
             return notification;
+        }
+    }
+
+    @Override
+    public void expireDue(long nowMillis) {
+        for (Stream stream : expiring) {
+            Log log = logs.get(stream);
+            synchronized (log) {
+                List<NotificationId> expired = new ArrayList<>();
+                boolean more = false;
+                for (Iterator<Notification> entries = log.entries.iterator(); entries.hasNext(); ) {
+                    Notification entry = entries.next();
+                    if (entry.isExpiredAt(nowMillis)) {
+                        entries.remove();
+                        expired.add(entry.id());
+                        log.deleted(entry.id(), historySize);
+                        if (log.inbox != null) {
+                            log.inbox.removed(entry.id());
+                        }
+                    } else {
+                        more |= entry.expiresAt() != Notification.NEVER;
+                    }
+                }
+                if (!more) {
+                    expiring.remove(stream);
+                }
+                Listener current = listener;
+                if (current != null && log.inbox != null && !expired.isEmpty()) {
+                    current.inboxChanged(new Inbox.Event(stream.userId(), log.inbox.counts(), Inbox.Change.EXPIRED, null, expired, null));
+                }
+            }
         }
     }
 

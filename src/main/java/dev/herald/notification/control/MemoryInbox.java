@@ -88,7 +88,7 @@ final class MemoryInbox implements Inbox {
     }
 
     @Override
-    public Optional<Counts> delete(String userId, NotificationId id) {
+    public Optional<Counts> delete(String userId, NotificationId id, Remover by) {
         MemoryBroker.Log log = broker.existingLog(Stream.user(userId));
         if (log == null) {
             return Optional.empty();
@@ -100,7 +100,7 @@ final class MemoryInbox implements Inbox {
                     entries.remove();
                     log.inbox.removed(id);
                     log.deleted(id, historySize);
-                    tell(new Event(userId, log.inbox.counts(), Change.DELETED, null, List.of(id), null));
+                    tell(new Event(userId, log.inbox.counts(), by.change, null, List.of(id), null));
                     return Optional.of(log.inbox.counts());
                 }
             }

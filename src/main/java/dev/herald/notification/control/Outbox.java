@@ -392,6 +392,9 @@ public final class Outbox {
                 frame = next == null ? queued.control() : null;
             }
             if (next != null) {
+                if (next.expiresAt() != Notification.NEVER && next.isExpiredAt(System.currentTimeMillis())) {
+                    continue; // expired while it waited: it must reach no client now (the engine sweeps it from history)
+                }
                 frame = frameNames == null ? next.frame() : frameWithCursor(next);
             }
             long now = System.nanoTime();

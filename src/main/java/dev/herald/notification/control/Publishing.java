@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -31,6 +32,11 @@ public class Publishing {
     @ConfigProperty(name = "herald.publish.burst")
     int burst;
 
+    /** Unset: notifications expire only when their publisher says so. */
+    @Inject
+    @ConfigProperty(name = "herald.history.max-age")
+    Optional<Duration> maxAge;
+
     public Broker.Published publish(Caller caller, Broker.Publication publication) {
         return publish(caller, List.of(publication)).get(0);
     }
@@ -47,7 +53,7 @@ public class Publishing {
         }
         long start = System.nanoTime();
         Broker.RateLimit limit = rateLimit > 0 ? new Broker.RateLimit(caller.userId(), rateLimit, burst) : null;
-        List<Broker.Published> sent = broker.publish(limit, publications);
+        List<Broker.Published> sent = broker.publish(limit, withMaxAge(publications));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         Map<Stream.Kind, Long> byKind = new EnumMap<>(Stream.Kind.class);
         for (Broker.Published published : sent) {
@@ -59,6 +65,17 @@ public class Publishing {
             telemetry.published(byKind, took);
         }
         return sent;
+    }
+
+    /** With {@code herald.history.max-age} set, no publication lives longer: its expiry is at most that from now. */
+    List<Broker.Publication> withMaxAge(List<Broker.Publication> publications) {
+        if (maxAge == null || maxAge.isEmpty()) {
+            return publications;
+        }
+        long latest = System.currentTimeMillis() + maxAge.get().toMillis();
+        return publications.stream()
+                .map(p -> p.expires() && p.expiresAt() <= latest ? p : p.expiringAt(latest))
+                .toList();
     }
 
     /** The most a batch may hold: it takes one permit per item at once, so one larger than the burst could never pass. */

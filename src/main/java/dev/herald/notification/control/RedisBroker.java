@@ -39,6 +39,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 final class RedisBroker implements Broker {
 
     private static final String ENTRY_FIELD = "p";
+    /** An expiring entry's expiry, in epoch ms ({@link RedisExpiry}). */
+    private static final String EXPIRY_FIELD = "e";
 
     private static final CommandObjects COMMANDS = new CommandObjects();
     /** Tries of a publish that Redis refused to run (redirections, a migrating slot) before it is answered 503. */
@@ -54,6 +56,7 @@ final class RedisBroker implements Broker {
     private final Canary canary;
     private final Executor longRunning;
     private final RedisInbox inbox;
+    private final RedisExpiry expiry;
 
     /** @param longRunning runs the subscriber loop, its watchdog and the canary, each for the life of the application */
     RedisBroker(RedisClients clients, int historySize, Executor longRunning) {
@@ -80,6 +83,7 @@ final class RedisBroker implements Broker {
         this.commands = clients.commands();
         this.longRunning = longRunning;
         this.inbox = new RedisInbox(clients, historySize);
+        this.expiry = new RedisExpiry(clients, historySize);
         // a node id of its own per broker: a probe channel no other node (or earlier run of this one) publishes on
         String probeChannel = RedisKeys.probeChannel(UUID.randomUUID().toString());
         // a plain (S)PUBLISH on a pooled connection: wherever publishes go, past the rate limit and the history
@@ -98,6 +102,7 @@ final class RedisBroker implements Broker {
 
     @Override
     public List<Published> publish(RateLimit limit, List<Publication> publications) {
+        expiry.index(publications);
         if (!clients.isCluster()) {
             return publishInOneScript(limit, publications, RedisScripts.PUBLISH);
         }
@@ -181,7 +186,7 @@ final class RedisBroker implements Broker {
         for (int i = 0; i < ids.size(); i++) {
             Publication publication = publications.get(i);
             Notification notification = Notification.of(publication.stream(), NotificationId.parse((String) ids.get(i)),
-                    publication.payload().json());
+                    publication.payload().json()).expiringAt(publication.expiresAt());
             published.add(new Published(notification, ((Long) replayed.get(i)) == 1));
         }
         return published;
@@ -212,6 +217,7 @@ final class RedisBroker implements Broker {
                 keys.add(RedisKeys.idempotency(publication.stream(), publication.idempotencyKey()));
             }
         }
+        args.add(expiries(publications));
         StringBuilder users = new StringBuilder(publications.size());
         Set<Stream> inboxes = new LinkedHashSet<>();
         for (Publication publication : publications) {
@@ -222,6 +228,18 @@ final class RedisBroker implements Broker {
         }
         args.add(users.toString());
         return new ScriptCall(keys, args);
+    }
+
+    /** The publish script's expiries argument: empty when none expires (the common case costs one empty string). */
+    private static String expiries(List<Publication> publications) {
+        if (publications.stream().noneMatch(Publication::expires)) {
+            return "";
+        }
+        StringBuilder expiries = new StringBuilder();
+        for (Publication publication : publications) {
+            expiries.append(expiries.isEmpty() ? "" : " ").append(publication.expiresAt());
+        }
+        return expiries.toString();
     }
 
     /**
@@ -344,7 +362,8 @@ final class RedisBroker implements Broker {
 
     private static List<Notification> toNotifications(Stream stream, List<StreamEntry> entries) {
         return entries.stream()
-                .map(e -> Notification.of(stream, NotificationId.parse(e.getID().toString()), e.getFields().get(ENTRY_FIELD)))
+                .map(e -> Notification.of(stream, NotificationId.parse(e.getID().toString()), e.getFields().get(ENTRY_FIELD))
+                        .expiringAt(expiresAt(e.getFields().get(EXPIRY_FIELD))))
                 .toList();
     }
 
@@ -352,12 +371,27 @@ final class RedisBroker implements Broker {
     public Replay replay(Stream stream, NotificationId after) {
         List<?> reply = (List<?>) RedisScripts.REPLAY.run(commands, RedisKeys.replayKeys(stream),
                 List.of(after == null ? "" : after.toString()));
-        List<Notification> entries = new ArrayList<>(reply.size() / 2);
-        for (int i = 3; i < reply.size(); i += 2) {
-            entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1)));
+        List<Notification> entries = new ArrayList<>(reply.size() / 3);
+        for (int i = 3; i < reply.size(); i += 3) {
+            entries.add(Notification.of(stream, NotificationId.parse((String) reply.get(i)), (String) reply.get(i + 1))
+                    .expiringAt(expiresAt((String) reply.get(i + 2))));
         }
-        return new Replay(NotificationId.parse((String) reply.get(0)), NotificationId.parse((String) reply.get(1)), entries,
-                "1".equals(reply.get(2)) ? after : null);
+        NotificationId lastGenerated = NotificationId.parse((String) reply.get(0));
+        NotificationId trimmed = NotificationId.parse((String) reply.get(1));
+        // a resume point neither held nor trimmed may have expired from a group's or the broadcast stream: asked only then
+        boolean held = "1".equals(reply.get(2)) || after != null && !stream.isUser() && after.isAfter(trimmed)
+                && !after.isAfter(lastGenerated) && expiry.expired(stream, after);
+        return new Replay(lastGenerated, trimmed, entries, held ? after : null);
+    }
+
+    /** An entry's expiry field: epoch ms, or absent (or {@code 0}) for none. */
+    private static long expiresAt(String field) {
+        return field == null ? Notification.NEVER : Long.parseLong(field);
+    }
+
+    @Override
+    public void expireDue(long nowMillis) {
+        expiry.expireDue(nowMillis);
     }
 
     static BrokerUnavailableException unavailable(JedisException e) {

@@ -6,6 +6,7 @@ import dev.herald.notification.entity.Stream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -70,9 +71,10 @@ final class RedisInbox implements Inbox {
     }
 
     @Override
-    public Optional<Counts> delete(String userId, NotificationId id) {
+    public Optional<Counts> delete(String userId, NotificationId id, Remover by) {
         Stream stream = Stream.user(userId);
-        List<?> reply = (List<?>) deleteScript.run(commands, keys(stream), List.of(id.toString(), String.valueOf(historySize)));
+        List<?> reply = (List<?>) deleteScript.run(commands, keys(stream), List.of(id.toString(), String.valueOf(historySize),
+                by.change.name().toLowerCase(Locale.ROOT)));
         return reply.isEmpty() ? Optional.empty() : Optional.of(counts(reply));
     }
 

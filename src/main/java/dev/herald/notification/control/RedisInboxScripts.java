@@ -143,7 +143,8 @@ final class RedisInboxScripts {
     /**
      * KEYS: the stream, its inbox. ARGV: the id, how many deleted ids to remember at most (the history size: a stream
      * whose user deletes everything never trims, so nothing else would forget them; resuming from a forgotten one reads
-     * as a gap, a needless reload, never a silent loss). The new counts, or empty when the stream does not hold the id.
+     * as a gap, a needless reload, never a silent loss), the change to tell ({@code deleted} by the user,
+     * {@code retracted} by a publisher: {@link Inbox.Remover}). The new counts, or empty when the stream does not hold the id.
      * <p>
      * XDEL moves the stream's max-deleted-entry-id, which is how replay recognised trimming: before the first delete the
      * newest trimmed id is copied into the inbox ({@code trimmed}, kept by the publish script from then on), which
@@ -170,7 +171,7 @@ final class RedisInboxScripts {
             end
             keepDeleted(KEYS[2], deleted)
             local counts = settle(KEYS[2], delta)
-            tell('%1$s', '%2$s' .. string.sub(KEYS[1], %3$d), counts, 'deleted', '-', '-', {id})
+            tell('%1$s', '%2$s' .. string.sub(KEYS[1], %3$d), counts, ARGV[3], '-', '-', {id})
             return counts""";
 
     /** Per mode, like the publish script: PUBLISH on one Redis or Sentinel, SPUBLISH on Cluster. */

@@ -24,6 +24,7 @@ final class RedisKeys {
     private static final String PROBE_CHANNEL_PREFIX = CHANNEL_PREFIX + "{" + PROBE_PREFIX;
     static final String IDEMPOTENCY_PREFIX = "herald:idem:";
     private static final String INBOX_PREFIX = "herald:inbox:";
+    private static final String EXPIRED_PREFIX = "herald:expired:";
 
     private RedisKeys() {
     }
@@ -77,10 +78,31 @@ final class RedisKeys {
         return INBOX_PREFIX + tag(stream.name());
     }
 
-    /** What {@link RedisScripts#REPLAY} reads: the stream and, for a user's, its inbox (trimmed and deleted ids). */
+    /** What {@link RedisScripts#REPLAY} reads: the stream and, for a user's, its inbox (trimmed, deleted and expired ids). */
     static List<String> replayKeys(Stream stream) {
         return stream.isUser() ? List.of(stream(stream), inbox(stream)) : List.of(stream(stream));
     }
+
+    /**
+     * A group's or the broadcast stream's expired ids, in its slot: a hash whose {@code deleted} holds them as the
+     * inbox's does a user's (which keeps a user stream's expired ids too). Made by the first expiry of that stream,
+     * and read apart from the replay script ({@link RedisExpiry#expired}): a replay of a stream that never had one
+     * must not name a key that does not exist, which a migrating Cluster slot refuses (TRYAGAIN).
+     */
+    static String expired(Stream stream) {
+        return EXPIRED_PREFIX + tag(stream.name());
+    }
+
+    /** What {@link RedisExpiryScripts#EXPIRE} changes: the stream and where its removed ids are kept. */
+    static List<String> expiryKeys(Stream stream) {
+        return List.of(stream(stream), stream.isUser() ? inbox(stream) : expired(stream));
+    }
+
+    /**
+     * Every node's index of what expires when: a sorted set of {@code <second> <stream name>} members scored by that
+     * second's end in epoch ms. Not tagged: on Cluster it has a slot of its own, written apart from the publish.
+     */
+    static final String EXPIRING = "herald:expiring";
 
     /** The name inside a live channel's hash tag: {@code user:42} for {@code herald:live:{user:42}}, else null. */
     static String channelName(String channel) {

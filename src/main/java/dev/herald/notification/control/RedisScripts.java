@@ -42,8 +42,11 @@ final class RedisScripts {
      * <p>
      * ARGV: [1] the history size, [2] and [3] the rate limit's refill per second and burst (0: no limit, and then no
      * bucket key), [4] the idempotency ttl in ms; then two per publication i (from 1): ARGV[3 + 2i] its payload,
-     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key; last, one
-     * character per publication, {@code 1} when its stream is a user's (it has an inbox), else {@code 0}.
+     * ARGV[4 + 2i] its fingerprint ({@link Publication#fingerprint()}), or empty without an idempotency key; next to last,
+     * empty when none expires, else each one's expiry in epoch ms ({@code 0}: none), space-separated; last, one
+     * character per publication, {@code 1} when its stream is a user's (it has an inbox), else {@code 0}. An expiring
+     * entry holds its expiry in field {@code e} (after the payload, {@code p}) and its live message is
+     * {@code <id>/<expiry> <payload>}: {@link RedisExpiry} removes it once due.
      * KEYS: with a limit, first the caller's token bucket ({@code t} tokens at time {@code ts}, on Redis' clock); then
      * each publication's stream, in order; then the idempotency key ({@link RedisKeys#idempotency}) of each publication
      * that has one, in order: a hash {@code f} (fingerprint) {@code i} (id), expiring after the ttl; then the inbox
@@ -67,9 +70,11 @@ final class RedisScripts {
     private static final String PUBLISH_TEMPLATE = TAKE_FUNCTION + RedisInboxScripts.FUNCTIONS + """
             local size, rate, burst, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
             local users = ARGV[#ARGV]
+            local expiries = {}
+            for at in string.gmatch(ARGV[#ARGV - 1], '[^ ]+') do expiries[#expiries + 1] = at end
             local first = 1
             if rate > 0 then first = 2 end
-            local count = (#ARGV - 5) / 2
+            local count = (#ARGV - 6) / 2
             local keyOf, recorded, sameAs, firstInCall = {}, {}, {}, {}
             local fresh, k = count, first + count
             for i = 1, count do
@@ -114,7 +119,12 @@ final class RedisScripts {
                 local stream = KEYS[first + i - 1]
                 local inbox = inboxes[stream]
                 if inbox and not inbox.delta then inbox.delta = opened(inbox.key, stream) end
-                ids[i], replayed[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i]), 0
+                if expiries[i] and expiries[i] ~= '0' then
+                  ids[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i], 'e', expiries[i])
+                else
+                  ids[i] = redis.call('XADD', stream, '*', 'p', ARGV[3 + 2 * i])
+                end
+                replayed[i] = 0
                 streams[stream] = true
                 if inbox then
                   weigh(inbox.delta, 0, 1)
@@ -140,7 +150,9 @@ final class RedisScripts {
             end
             for i = 1, count do
               if replayed[i] == 0 then
-                redis.call('%1$s', '%2$s' .. string.sub(KEYS[first + i - 1], %3$d), ids[i] .. ' ' .. ARGV[3 + 2 * i])
+                local head = ids[i]
+                if expiries[i] and expiries[i] ~= '0' then head = head .. '/' .. expiries[i] end
+                redis.call('%1$s', '%2$s' .. string.sub(KEYS[first + i - 1], %3$d), head .. ' ' .. ARGV[3 + 2 * i])
               end
             end
             for stream, inbox in pairs(inboxes) do
@@ -188,9 +200,10 @@ final class RedisScripts {
 
     /**
      * The stream's last issued and newest trimmed ids, whether it holds the entry ARGV[1] ('1' or '0'), then (id,
-     * payload) pairs after ARGV[1] if given. KEYS: the stream; for a user's stream also its inbox ({@link RedisKeys#inbox}):
-     * once a user deleted an entry, the newest trimmed id is the inbox's {@code trimmed}, not max-deleted-entry-id, and
-     * an id a user deleted (one of the inbox's {@code deleted}) counts as held: resuming from it leaves no gap.
+     * payload, expiry in epoch ms or 0) triples after ARGV[1] if given. KEYS: the stream; for a user's stream also its
+     * inbox ({@link RedisKeys#inbox}): once a user deleted an entry, the newest trimmed id is the inbox's {@code trimmed},
+     * not max-deleted-entry-id, and an id a user deleted or that expired (one of the inbox's {@code deleted}) counts as
+     * held: resuming from it leaves no gap. (Another stream's expired ids: {@link RedisExpiry#expired}.)
      */
     static final Script REPLAY = new Script(STREAM_INFO_FUNCTION + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', '0'} end
@@ -205,6 +218,7 @@ final class RedisScripts {
                 else
                   result[#result + 1] = entry[1]
                   result[#result + 1] = entry[2][2]
+                  result[#result + 1] = entry[2][4] or '0'
                 end
               end
               if result[3] == '0' and inbox[2] and string.find(' ' .. inbox[2] .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then

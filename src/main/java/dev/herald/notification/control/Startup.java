@@ -7,8 +7,8 @@ import jakarta.inject.Inject;
 
 /**
  * What starts when the application does, in one place: live delivery from the broker into the node's
- * outboxes, and the sweep that closes expired and idle sessions. (Stopping is each bean's own
- * {@code @PreDestroy}: {@link Outboxes} closes the sessions, {@link SessionSweep} stops, the broker closes.)
+ * outboxes, the sweep that closes expired and idle sessions, and the one that removes expired notifications. (Stopping
+ * is each bean's own {@code @PreDestroy}: {@link Outboxes} closes the sessions, the sweeps stop, the broker closes.)
  */
 @ApplicationScoped
 public class Startup {
@@ -22,8 +22,12 @@ public class Startup {
     @Inject
     SessionSweep sweep;
 
+    @Inject
+    ExpirySweep expirySweep;
+
     void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         broker.start(outboxes);
         sweep.start();
+        expirySweep.start();
     }
 }

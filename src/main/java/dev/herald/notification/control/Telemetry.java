@@ -4,6 +4,7 @@ import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -37,6 +38,22 @@ public interface Telemetry {
     /** A probe published to Redis did not come back to this node's subscriber in time (see {@link Canary}). */
     void probeMissed();
 
+    /** The inbox routes' operations, a metric's tag each: marks by their name, and the rest. */
+    enum InboxOperation {
+        LIST, COUNTS, READ, UNREAD, SEEN, ARCHIVE, UNARCHIVE, DELETE, RETRACT;
+
+        public static InboxOperation of(Inbox.Mark mark) {
+            return valueOf(mark.name());
+        }
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The inbox answered an operation (a delete or retract of an id it did not hold included); never per user. */
+    void inboxOperation(InboxOperation operation);
+
     /** Reports nothing: the default where MicroProfile Metrics is not available. */
     @jakarta.enterprise.context.ApplicationScoped
     class None implements Telemetry {
@@ -63,6 +80,10 @@ public interface Telemetry {
 
         @Override
         public void probeMissed() {
+        }
+
+        @Override
+        public void inboxOperation(InboxOperation operation) {
         }
     }
 }

@@ -6,8 +6,17 @@ import java.time.format.DateTimeFormatter;
 /**
  * A stored notification and the exact text frame clients receive: the posted object with
  * {@code "id"} and {@code "ts"} in front. The frame is built once and shared by every session.
+ *
+ * @param expiresAt when it expires, in epoch milliseconds ({@link #NEVER}: 0): carried to the sockets' queues, which
+ *                  drop it if it expired while waiting, so it never reaches a client after its expiry
  */
-public record Notification(Stream stream, NotificationId id, String frame) {
+public record Notification(Stream stream, NotificationId id, String frame, long expiresAt) {
+
+    public static final long NEVER = 0;
+
+    public Notification(Stream stream, NotificationId id, String frame) {
+        this(stream, id, frame, NEVER);
+    }
 
     private static final DateTimeFormatter TS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -22,6 +31,16 @@ public record Notification(Stream stream, NotificationId id, String frame) {
         }
         boolean empty = payloadJson.charAt(first) == '}';
         return new Notification(stream, id, empty ? head + "}" : head + "," + payloadJson.substring(body));
+    }
+
+    /** The same notification, expiring at {@code expiresAt} (epoch ms, or {@link #NEVER}). */
+    public Notification expiringAt(long expiresAt) {
+        return new Notification(stream, id, frame, expiresAt);
+    }
+
+    /** True when it has an expiry and it is not after {@code nowMillis}. */
+    public boolean isExpiredAt(long nowMillis) {
+        return expiresAt != NEVER && expiresAt <= nowMillis;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.herald.operations.boundary;
 import dev.herald.notification.control.Broker;
 import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
+import dev.herald.notification.control.Telemetry.InboxOperation;
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.Stream;
@@ -65,6 +66,7 @@ public class MicroProfileTelemetry implements Telemetry {
     /** When a frame was last timed ({@link System#nanoTime()}): see {@link #delivered}. */
     private final AtomicLong lastTimedDelivery = new AtomicLong(System.nanoTime() - DELIVERY_SAMPLE_NANOS);
     private final Map<String, Counter> closes = new ConcurrentHashMap<>();
+    private final Map<InboxOperation, Counter> inboxOperations = new EnumMap<>(InboxOperation.class);
 
     /** Created at startup, so every metric is scraped (at zero) before anything happens. */
     void createAtStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
@@ -90,6 +92,11 @@ public class MicroProfileTelemetry implements Telemetry {
         for (String reason : reasons) {
             closes.computeIfAbsent(reason, r -> registry.counter(metadata("herald_sessions_closed",
                     "WebSocket sessions closed, by reason"), new Tag("reason", r)));
+        }
+        for (InboxOperation operation : InboxOperation.values()) {
+            inboxOperations.put(operation, registry.counter(metadata("herald_inbox_operations",
+                    "Inbox operations answered (listings, counts, marks, deletes, retractions), by operation"),
+                    new Tag("op", operation.label())));
         }
         publishTime = registry.timer(Metadata.builder().withName("herald_publish")
                 .withDescription("From a publish request reaching Herald to the broker storing it")
@@ -143,5 +150,10 @@ public class MicroProfileTelemetry implements Telemetry {
     @Override
     public void probeMissed() {
         probeMisses.inc();
+    }
+
+    @Override
+    public void inboxOperation(InboxOperation operation) {
+        inboxOperations.get(operation).inc();
     }
 }

@@ -48,11 +48,12 @@ public class Guard {
         return caller;
     }
 
-    /** The user themself or an admin; 401 without a valid token, 403 for anyone else. */
+    /** The user themself or an admin, for the user's history and inbox; 401 without a valid token, 403 for anyone else. */
     public Caller reader(HttpHeaders headers, String userId) {
         Caller caller = caller(headers);
         if (!caller.is(userId) && !caller.isIn(adminGroup)) {
-            throw new ForbiddenException("only the user themself or the \"" + adminGroup + "\" group may read this history");
+            throw new ForbiddenException("only the user themself or the \"" + adminGroup
+                    + "\" group may read or change this user's history and inbox");
         }
         return caller;
     }

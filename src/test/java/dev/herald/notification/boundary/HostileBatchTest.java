@@ -10,6 +10,7 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class HostileBatchTest {
         HostileJson.check("batch", 2000, HostileBatchTest::batch, body -> {
             List<Batch.Item> items;
             try {
-                items = Batch.parse(body, MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
+                items = Batch.parse(body, MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER, Instant.now());
             } catch (BadInputException refused) {
                 return "refused whole, " + refused.status();
             }
@@ -59,14 +60,14 @@ class HostileBatchTest {
     void numbersSurrogateEscapesAndNestedDuplicateKeysAreNotRewritten() {
         String notification = "{\"n\":-0,\"big\":1e400,\"c\":1.0E+2,\"s\":\"\\ud800\",\"o\":{\"a\":1,\"a\":2}}";
         List<Batch.Item> items = Batch.parse(HostileJson.utf8("[{\"userId\":\"v\",\"notification\":" + notification + "}]"),
-                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
+                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER, Instant.now());
         assertEquals(notification, items.get(0).publication().payload().json());
     }
 
     @Test
     void anItemThatNamesItsUserTwiceIsRefused() {
         List<Batch.Item> items = Batch.parse(HostileJson.utf8("[{\"userId\":\"a\",\"userId\":\"b\",\"notification\":{}}]"),
-                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
+                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER, Instant.now());
         assertEquals(400, items.get(0).status(), items.toString());
     }
 
@@ -80,7 +81,7 @@ class HostileBatchTest {
                         "{\"group\":\"bad name\",\"notification\":{}}",
                         "{\"group\":42,\"notification\":{}}",
                         "{\"group\":\"x\",\"group\":\"y\",\"notification\":{}}") + "]"),
-                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER);
+                MAX_ITEMS, "herald.batch.max-items", MAX_PAYLOAD, CALLER, Instant.now());
         assertEquals(Stream.group("region:us"), items.get(0).publication().stream());
         assertEquals(Stream.user("region:us"), items.get(1).publication().stream(), "the same name as a user is that user");
         assertEquals(List.of(202, 202, 400, 400, 400, 400, 400), items.stream().map(Batch.Item::status).toList(), items::toString);

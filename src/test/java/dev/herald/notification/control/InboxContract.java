@@ -11,6 +11,7 @@ import dev.herald.notification.control.Inbox.Counts;
 import dev.herald.notification.control.Inbox.Entry;
 import dev.herald.notification.control.Inbox.Filter;
 import dev.herald.notification.control.Inbox.Mark;
+import dev.herald.notification.control.Inbox.Remover;
 import dev.herald.notification.entity.Notification;
 import dev.herald.notification.entity.NotificationId;
 import dev.herald.notification.entity.Payload;
@@ -138,7 +139,7 @@ abstract class InboxContract extends BrokerContract {
         Counts before = counts();
         assertEquals(before, inbox().mark(me(), Mark.READ, List.of(trimmed, NotificationId.parse("1-0"))));
         assertEquals(Counts.NONE, inbox().mark("nobody-" + UUID.randomUUID(), Mark.READ, List.of(trimmed)), "a user with no stream");
-        assertEquals(Optional.empty(), inbox().delete(me(), trimmed));
+        assertEquals(Optional.empty(), inbox().delete(me(), trimmed, Remover.USER));
         assertEquals(before, inbox().markUpTo(me(), Mark.READ, NotificationId.parse("1-0")), "up to an id before them all");
         inbox().mark(me(), Mark.SEEN, List.of(ids.get(ids.size() - 1)));
         assertEquals(Change.MARKED, nextInboxEvent().change(), "the next event is the first change that held an id");
@@ -184,40 +185,40 @@ abstract class InboxContract extends BrokerContract {
     void aDeletedNotificationIsGoneFromHistoryReplayInboxAndCounts() {
         List<Notification> sent = publish(user, 3);
         inbox().mark(me(), Mark.READ, List.of(sent.get(0).id()));
-        assertEquals(Optional.of(new Counts(1, 1, 2)), inbox().delete(me(), sent.get(1).id()));
+        assertEquals(Optional.of(new Counts(1, 1, 2)), inbox().delete(me(), sent.get(1).id(), Remover.USER));
         assertEquals(List.of(sent.get(0), sent.get(2)), broker.history(user, null, HISTORY_SIZE));
         assertEquals(List.of(sent.get(2)), broker.replay(user, sent.get(0).id()).entries());
         assertEquals(List.of(sent.get(0).id(), sent.get(2).id()), entryIds(Filter.ALL));
-        assertEquals(Optional.of(new Counts(1, 1, 1)), inbox().delete(me(), sent.get(0).id()), "a read one: only total changes");
-        assertEquals(Optional.empty(), inbox().delete(me(), sent.get(1).id()), "already deleted: REST answers 404");
-        assertEquals(Optional.empty(), inbox().delete("nobody-" + UUID.randomUUID(), sent.get(2).id()));
+        assertEquals(Optional.of(new Counts(1, 1, 1)), inbox().delete(me(), sent.get(0).id(), Remover.USER), "a read one: only total changes");
+        assertEquals(Optional.empty(), inbox().delete(me(), sent.get(1).id(), Remover.USER), "already deleted: REST answers 404");
+        assertEquals(Optional.empty(), inbox().delete("nobody-" + UUID.randomUUID(), sent.get(2).id(), Remover.USER));
         assertEquals(new Counts(1, 1, 1), counts());
     }
 
     @Test
     void resumingFromBeforeOrFromADeletedEntryIsNoGapAndDoesNotReplayIt() {
         List<Notification> sent = publish(user, 4);
-        inbox().delete(me(), sent.get(2).id());
+        inbox().delete(me(), sent.get(2).id(), Remover.USER);
         Broker.Replay fromBefore = broker.replay(user, sent.get(0).id());
         assertTrue(fromBefore.canResume(sent.get(0).id()), "a deletion is no gap");
         assertEquals(List.of(sent.get(1), sent.get(3)), fromBefore.entries());
         Broker.Replay fromDeleted = broker.replay(user, sent.get(2).id());
         assertTrue(fromDeleted.canResume(sent.get(2).id()), "a client that saw the deleted one resumes from it");
         assertEquals(List.of(sent.get(3)), fromDeleted.entries());
-        inbox().delete(me(), sent.get(3).id());
+        inbox().delete(me(), sent.get(3).id(), Remover.USER);
         assertTrue(broker.replay(user, sent.get(3).id()).canResume(sent.get(3).id()), "the newest one deleted");
     }
 
     @Test
     void resumingFromATrimmedIdIsStillAGapAfterDeletions() {
         List<Notification> sent = publish(user, 3);
-        inbox().delete(me(), sent.get(1).id());
+        inbox().delete(me(), sent.get(1).id(), Remover.USER);
         List<Notification> more = publish(user, HISTORY_SIZE); // trims sent[0] and sent[2] (sent[1] is gone already)
         Broker.Replay replay = broker.replay(user, sent.get(0).id());
         assertFalse(replay.canResume(sent.get(0).id()), "entries after it were trimmed");
         assertFalse(broker.replay(user, sent.get(1).id()).canResume(sent.get(1).id()), "sent[2] after it was trimmed");
         assertTrue(broker.replay(user, sent.get(2).id()).canResume(sent.get(2).id()), "the newest trimmed one is complete");
-        inbox().delete(me(), more.get(0).id());
+        inbox().delete(me(), more.get(0).id(), Remover.USER);
         assertFalse(broker.replay(user, sent.get(0).id()).canResume(sent.get(0).id()), "a later deletion hides no trimming");
         assertTrue(broker.replay(user, sent.get(2).id()).canResume(sent.get(2).id()));
     }
@@ -231,7 +232,7 @@ abstract class InboxContract extends BrokerContract {
         List<NotificationId> ids = new ArrayList<>();
         for (int i = 0; i <= HISTORY_SIZE; i++) {
             NotificationId id = broker.publish(user, Payload.parse("{}")).id();
-            inbox().delete(me(), id);
+            inbox().delete(me(), id, Remover.USER);
             ids.add(id);
         }
         assertEquals(List.of(), broker.history(user, null, HISTORY_SIZE));
@@ -254,9 +255,22 @@ abstract class InboxContract extends BrokerContract {
                 "the ids the inbox held");
         Counts all = inbox().markUpTo(me(), Mark.SEEN, ids.get(1));
         assertEquals(new Inbox.Event(me(), all, Change.MARKED, Mark.SEEN, List.of(), ids.get(1)), nextInboxEvent());
-        Counts deleted = inbox().delete(me(), ids.get(0)).orElseThrow();
+        Counts deleted = inbox().delete(me(), ids.get(0), Remover.USER).orElseThrow();
         assertEquals(new Inbox.Event(me(), deleted, Change.DELETED, null, List.of(ids.get(0)), null), nextInboxEvent());
         assertEquals(counts(), deleted);
+    }
+
+    @Test
+    void aPublisherRetractionRemovesLikeADeleteAndIsToldApartFromIt() throws InterruptedException {
+        List<Notification> sent = publish(user, 3);
+        assertInboxEvent(publishing(sent.get(2).id()), new Counts(3, 3, 3), "after the publishes");
+        assertEquals(Optional.of(new Counts(2, 2, 2)), inbox().delete(me(), sent.get(1).id(), Remover.PUBLISHER));
+        assertEquals(new Inbox.Event(me(), new Counts(2, 2, 2), Change.RETRACTED, null, List.of(sent.get(1).id()), null), nextInboxEvent());
+        assertEquals(List.of(sent.get(0), sent.get(2)), broker.history(user, null, HISTORY_SIZE));
+        assertEquals(List.of(sent.get(2)), broker.replay(user, sent.get(0).id()).entries());
+        assertEquals(Optional.empty(), inbox().delete(me(), sent.get(1).id(), Remover.USER), "retracted already");
+        assertEquals(Optional.of(new Counts(1, 1, 1)), inbox().delete(me(), sent.get(0).id(), Remover.USER));
+        assertEquals(Change.DELETED, nextInboxEvent().change(), "the user's own delete");
     }
 
     /**
@@ -334,7 +348,7 @@ abstract class InboxContract extends BrokerContract {
                 }
                 default -> {
                     NotificationId id = pick(random, held, gone);
-                    Optional<Counts> deleted = inbox().delete(me(), id);
+                    Optional<Counts> deleted = inbox().delete(me(), id, Remover.USER);
                     told = held.remove(id);
                     assertEquals(told, deleted.isPresent(), what + ": delete found it");
                     model.remove(id);
@@ -375,7 +389,7 @@ abstract class InboxContract extends BrokerContract {
                             case 0, 1 -> broker.publish(user, Payload.parse("{\"n\":" + step + "}"));
                             case 2 -> inbox().mark(me(), mark, List.of(some));
                             case 3 -> inbox().markUpTo(me(), mark, some);
-                            default -> inbox().delete(me(), some);
+                            default -> inbox().delete(me(), some, Remover.USER);
                         }
                     }
                     return null;

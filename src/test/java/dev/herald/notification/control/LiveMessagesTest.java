@@ -62,17 +62,31 @@ class LiveMessagesTest {
     }
 
     @Test
+    void aNotificationThatExpiresCarriesItsExpiryAndTheSameFrame() {
+        messages.dispatch(CHANNEL, "1-0/1764669600000 {\"path\":\"a/b\"}", listener);
+        messages.dispatch(CHANNEL, "2-0 {\"path\":\"a/b\"}", listener);
+        assertEquals(List.of(
+                Notification.of(Stream.user("42"), NotificationId.parse("1-0"), "{\"path\":\"a/b\"}").expiringAt(1764669600000L),
+                Notification.of(Stream.user("42"), NotificationId.parse("2-0"), "{\"path\":\"a/b\"}")), delivered);
+        messages.dispatch(CHANNEL, "!1 1 1 expired - - 1-0", listener);
+        assertEquals(List.of(new Inbox.Event("42", new Inbox.Counts(1, 1, 1), Inbox.Change.EXPIRED, null,
+                List.of(NotificationId.parse("1-0")), null)), inboxEvents);
+    }
+
+    @Test
     void anInboxChangeGoesToTheListenerAsAnEventAndNeverAsANotification() {
         messages.dispatch(CHANNEL, "!2 1 5 marked READ - 1-0 2-3", listener);
         messages.dispatch(CHANNEL, "!2 1 5 marked UNREAD 7-0", listener);
         messages.dispatch(CHANNEL, "!1 1 4 deleted - - 2-3", listener);
+        messages.dispatch(CHANNEL, "!1 1 3 retracted - - 2-4", listener);
         messages.dispatch(CHANNEL, "!not counts", listener);
         assertEquals(List.of(), delivered);
         assertEquals(List.of(
                 new Inbox.Event("42", new Inbox.Counts(2, 1, 5), Inbox.Change.MARKED, Inbox.Mark.READ,
                         List.of(NotificationId.parse("1-0"), NotificationId.parse("2-3")), null),
                 new Inbox.Event("42", new Inbox.Counts(2, 1, 5), Inbox.Change.MARKED, Inbox.Mark.UNREAD, List.of(), NotificationId.parse("7-0")),
-                new Inbox.Event("42", new Inbox.Counts(1, 1, 4), Inbox.Change.DELETED, null, List.of(NotificationId.parse("2-3")), null)),
+                new Inbox.Event("42", new Inbox.Counts(1, 1, 4), Inbox.Change.DELETED, null, List.of(NotificationId.parse("2-3")), null),
+                new Inbox.Event("42", new Inbox.Counts(1, 1, 3), Inbox.Change.RETRACTED, null, List.of(NotificationId.parse("2-4")), null)),
                 inboxEvents, "the malformed one ignored");
     }
 

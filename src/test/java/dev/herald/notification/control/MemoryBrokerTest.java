@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class MemoryBrokerTest extends InboxContract {
+class MemoryBrokerTest extends ExpiryContract {
 
     /** The idempotency keys' clock, stepped by the tests instead of waiting. */
     private final AtomicLong nanos = new AtomicLong();

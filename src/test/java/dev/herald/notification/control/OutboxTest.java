@@ -221,6 +221,19 @@ class OutboxTest {
     }
 
     @Test
+    void aNotificationWhoseExpiryPassedBeforeItsTurnIsNeverSent() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(100));
+        outbox.release(List.of());
+        long now = System.currentTimeMillis();
+        outbox.deliver(n(1));
+        outbox.deliver(n(2).expiringAt(now - 1)); // queued behind the first: expired by the time it would go
+        outbox.deliver(n(3).expiringAt(now + Duration.ofHours(1).toMillis()));
+        peer.completeAll();
+        assertEquals(List.of(1, 3), sequences(peer));
+    }
+
+    @Test
     void inlineCompletionsDoNotGrowTheStack() {
         RecordingPeer peer = new RecordingPeer(true);
         Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(200_000));

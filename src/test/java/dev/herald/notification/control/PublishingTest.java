@@ -2,6 +2,7 @@ package dev.herald.notification.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.notification.entity.IdempotencyKey;
 import dev.herald.notification.entity.Payload;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +44,23 @@ class PublishingTest {
                 () -> publishing.publish(caller("a"), new Broker.Publication(USER, Payload.parse("{}"))));
         assertEquals("over the publish rate limit (herald.publish.rate-limit 1/s, burst 2)", refused.getMessage());
         publishing.publish(caller("b"), new Broker.Publication(USER, Payload.parse("{}")));
+    }
+
+    @Test
+    void withAMaxAgeNothingLivesLongerButAnEarlierExpiryStays() {
+        Publishing publishing = publishing(0, 1);
+        publishing.maxAge = Optional.of(Duration.ofHours(1));
+        long before = System.currentTimeMillis();
+        long soon = before + 60_000;
+        List<Broker.Published> sent = publishing.publish(caller("a"), List.of(new Broker.Publication(USER, Payload.parse("{}")),
+                new Broker.Publication(USER, Payload.parse("{}"), null, soon),
+                new Broker.Publication(USER, Payload.parse("{}"), null, before + Duration.ofDays(1).toMillis())));
+        long after = System.currentTimeMillis();
+        for (int capped : new int[] {0, 2}) {
+            long expiresAt = sent.get(capped).notification().expiresAt();
+            assertTrue(expiresAt >= before + 3_600_000 && expiresAt <= after + 3_600_000, capped + ": " + expiresAt);
+        }
+        assertEquals(soon, sent.get(1).notification().expiresAt());
     }
 
     @Test

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /** The contract against a real redis-server, plus what only the Redis engine has to survive. */
-class RedisBrokerIT extends InboxContract {
+class RedisBrokerIT extends ExpiryContract {
 
     static RedisServer redis;
     static ExecutorService executor;
@@ -124,7 +124,7 @@ class RedisBrokerIT extends InboxContract {
         assertEquals(2L, redis.reply("XDEL", key, ids.get(0).toString(), ids.get(1).toString()), "trimmed as the old publish script did");
         assertEquals(new Inbox.Counts(3, 3, 3), broker.inbox().counts(user.userId()), "nothing recorded yet: all unread");
 
-        assertEquals(Optional.of(new Inbox.Counts(2, 2, 2)), broker.inbox().delete(user.userId(), ids.get(3)));
+        assertEquals(Optional.of(new Inbox.Counts(2, 2, 2)), broker.inbox().delete(user.userId(), ids.get(3), Inbox.Remover.USER));
         assertFalse(broker.replay(user, ids.get(0)).canResume(ids.get(0)), "still a gap after a trimmed one");
         assertTrue(broker.replay(user, ids.get(2)).canResume(ids.get(2)), "the delete made no gap");
         Notification next = broker.publish(user, Payload.parse("{}"));

@@ -32,7 +32,7 @@ class RedisCredentialsIT {
     /** src/site/markdown/security.md, "Redis credentials": the least each connection needs. */
     static final String PUBLISHER_RULES = "~herald:* &herald:live:* -@all +evalsha +eval +xadd +xlen +xrange +xrevrange "
             + "+xdel +xinfo|stream +exists +publish +hmget +hset +pexpire +time +ping +wait +client|setname +hello +auth "
-            + "+hget +hdel +hincrby";
+            + "+hget +hdel +hincrby +xsetid +zadd +zrangebyscore +zrem";
     static final String SUBSCRIBER_RULES = "&herald:live:* -@all +psubscribe +punsubscribe +ping +client|setname +hello +auth";
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -107,9 +107,18 @@ class RedisCredentialsIT {
         inbox.mark(user.userId(), Inbox.Mark.READ, List.of(held.get(0).id()));
         inbox.markUpTo(user.userId(), Inbox.Mark.ARCHIVE, held.get(1).id());
         assertEquals(8, inbox.inbox(user.userId(), Inbox.Filter.INBOX, null, 10).size());
-        assertTrue(inbox.delete(user.userId(), held.get(2).id()).isPresent());
+        assertTrue(inbox.delete(user.userId(), held.get(2).id(), Inbox.Remover.PUBLISHER).isPresent());
         assertTrue(broker.replay(user, held.get(2).id()).canResume(held.get(2).id()), "a deleted id is a resume point");
         assertEquals(new Inbox.Counts(7, 7, 7), inbox.counts(user.userId()));
+
+        // expiry: the index, the expiring publish and the sweep, on a user's stream and a group's
+        long soon = System.currentTimeMillis() + 300;
+        broker.publish(null, List.of(new Broker.Publication(user, Payload.parse("{}"), null, soon),
+                new Broker.Publication(Stream.group("acl"), Payload.parse("{}"), null, soon)));
+        Await.until("both expired", Duration.ofSeconds(10), () -> {
+            broker.expireDue(System.currentTimeMillis());
+            return broker.history(Stream.group("acl"), null, 10).isEmpty() && inbox.counts(user.userId()).total() == 7;
+        });
     }
 
     private static void generateCertificates(Path dir) throws IOException, InterruptedException {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The contract through Redis Sentinel or on a Redis Cluster, started once per test class by the subclass. */
-abstract class TopologyBrokerContract extends InboxContract {
+abstract class TopologyBrokerContract extends ExpiryContract {
 
     static ExecutorService executor;
 

@@ -220,15 +220,19 @@ public final class Publisher {
         }
     }
 
-    /** One publisher token for the whole run (tokens last 10 minutes; a scenario takes well under one). */
-    private static final String TOKEN = TestTokens.publisher();
+    /**
+     * One publisher token per publisher, so per scenario: tokens last 10 minutes and a scenario takes well under one.
+     * Not one per run: the integration tests share a JVM, and on a busy machine the chaos classes together outlast a
+     * token (every scenario after the tenth minute failed with 401 "the token has expired").
+     */
+    private final String token = TestTokens.publisher();
 
     private Attempt post(Recipient recipient, long n, HeraldNode node, long a) {
         String body = "{\"s\":\"" + scenario + "\",\"n\":" + n + ",\"a\":" + a + ",\"pad\":\"" + recipient.pad + "\"}";
         HttpRequest.Builder request = HttpRequest.newBuilder(node.http(recipient.route))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (idempotent) {
             request.header("Idempotency-Key", scenario + "-" + recipient.name + "-" + n);
