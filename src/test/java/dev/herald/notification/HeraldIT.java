@@ -658,6 +658,8 @@ class HeraldIT {
         assertEquals(List.of(1, 2), numbers(get("history/" + user)), "held until it expires");
         Await.until("the expired notification left history", Duration.ofSeconds(6),
                 () -> numbers(get("history/" + user)).equals(List.of(1)));
+        assertEquals(counts(1, 1, 1), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), TestTokens.token(user))),
+                "and the counts, in the same step");
         try (TestSocket socket = TestSocket.connect(userSocket(user, expiring.json().getString("id")))) {
             publish(user, "{\"n\":3}");
             String text = socket.next(FRAME);
