@@ -104,6 +104,14 @@ public final class TestSocket implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * As a browser opens an inbox socket: offering subprotocol {@code herald.2} ({@code herald}'s frames plus the inbox's
+     * control frames) with the token as a subprotocol {@code bearer.<token>}.
+     */
+    public static TestSocket connectHerald2(URI uri, String token) {
+        return connect(uri, Map.of(), List.of("herald.2", "bearer." + token));
+    }
+
     /** Asserts that the server refuses the upgrade with {@code status}; {@code what} names the attempt in the failure. */
     public static HandshakeFailure assertRefused(int status, URI uri, String what) {
         return assertRefused(status, uri, Map.of(), List.of(), what);
@@ -158,6 +166,11 @@ public final class TestSocket implements AutoCloseable {
         return uri;
     }
 
+    /** The subprotocol the server selected; empty for none. */
+    public String subprotocol() {
+        return webSocket.getSubprotocol();
+    }
+
     /** Completes when the connection is closed, with the server's code and reason (or 1006). */
     public CompletableFuture<Close> closed() {
         return closed;
@@ -194,6 +207,28 @@ public final class TestSocket implements AutoCloseable {
             throw new AssertionError("expected a frame but " + uri + " closed: " + describeClose() + "; received so far " + received());
         }
         record(frame);
+        return frame;
+    }
+
+    /**
+     * The next whole text frame if one arrives within {@code timeout} (zero: only one already here), else null; null too
+     * once the socket closed and every frame before the close was taken ({@link #closed()} tells the two apart).
+     */
+    public String poll(Duration timeout) {
+        String frame;
+        try {
+            frame = frames.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a frame on " + uri, e);
+        }
+        if (frame == CLOSED) {
+            frames.add(CLOSED);
+            return null;
+        }
+        if (frame != null) {
+            record(frame);
+        }
         return frame;
     }
 
