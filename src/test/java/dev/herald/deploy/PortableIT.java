@@ -342,6 +342,27 @@ class PortableIT {
         return reply.json().getString("id");
     }
 
+    /** Each server negotiates subprotocols its own way; Herald's configurator decides, the same on all three. */
+    @Test
+    void a_herald_2_socket_gets_its_counts_after_a_publish_and_todays_browser_socket_only_the_notification() {
+        String user = TestTokens.freshUser();
+        String token = TestTokens.token(user);
+        try (TestSocket inbox = TestSocket.connectHerald2(ws("ws/notifications/" + user), token);
+             TestSocket today = TestSocket.connect(ws("ws/notifications/" + user), Map.of(), List.of("herald", "bearer." + token))) {
+            assertEquals("herald.2", inbox.subprotocol(), "herald.2 selected when offered");
+            assertEquals("herald", today.subprotocol(), "herald when only that is offered");
+            JsonObject onOpen = JsonText.object(inbox.next(FRAME));
+            assertEquals("counts", onOpen.getString("herald", null), onOpen::toString);
+            String id = publish(user, 1);
+            assertEquals(id, JsonText.object(inbox.next(FRAME)).getString("id", null), inbox::toString);
+            JsonObject counts = JsonText.object(inbox.next(FRAME));
+            assertEquals(Json.createObjectBuilder().add("herald", "counts").add("unread", 1).add("unseen", 1).add("total", 1).build(),
+                    counts, "the counts after the publish");
+            assertEquals(id, JsonText.object(today.next(FRAME)).getString("id", null), today::toString);
+            today.assertNothingWithin(QUIET);
+        }
+    }
+
     @Test
     void handshakes_without_a_valid_token_for_that_user_are_refused() {
         String user = TestTokens.freshUser();

@@ -104,6 +104,14 @@ public final class TestSocket implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * As a browser opens an inbox socket: offering subprotocol {@code herald.2} ({@code herald}'s frames plus the inbox's
+     * control frames) with the token as a subprotocol {@code bearer.<token>}.
+     */
+    public static TestSocket connectHerald2(URI uri, String token) {
+        return connect(uri, Map.of(), List.of("herald.2", "bearer." + token));
+    }
+
     /** Asserts that the server refuses the upgrade with {@code status}; {@code what} names the attempt in the failure. */
     public static HandshakeFailure assertRefused(int status, URI uri, String what) {
         return assertRefused(status, uri, Map.of(), List.of(), what);
@@ -156,6 +164,11 @@ public final class TestSocket implements AutoCloseable {
 
     public URI uri() {
         return uri;
+    }
+
+    /** The subprotocol the server selected; empty for none. */
+    public String subprotocol() {
+        return webSocket.getSubprotocol();
     }
 
     /** Completes when the connection is closed, with the server's code and reason (or 1006). */

@@ -68,7 +68,9 @@ final class SocketPeer implements Outbox.Peer {
         try {
             session.getAsyncRemote().sendText(frame, result -> {
                 if (result.isOK()) {
-                    telemetry.delivered(notification);
+                    if (notification != null) { // a control frame is no notification delivered
+                        telemetry.delivered(notification);
+                    }
                     done.accept(null);
                 } else {
                     done.accept(result.getException());

@@ -8,6 +8,7 @@ import dev.herald.notification.control.Outboxes;
 import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.entity.CloseCode;
 import dev.herald.security.boundary.HandshakeConfigurator;
+import dev.herald.security.boundary.HandshakeTokens;
 import dev.herald.security.entity.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -87,8 +88,11 @@ public class Sockets {
         }
         TyrusIdleTimer.apply(session); // before the outbox exists, so the sender threads see it
         try {
+            // herald.2 adds the inbox's control frames (only where the socket carries the user's stream); "herald"
+            // clients see exactly the frames they always did
+            boolean hearsInbox = HandshakeTokens.INBOX_SUBPROTOCOL.equals(session.getNegotiatedSubprotocol());
             Outbox outbox = outboxes.open(wanted.streams(), wanted.since(), peer, new Outbox.Limits(queueSize, queueBytes, sendTimeout),
-                    caller.expiresAt());
+                    caller.expiresAt(), hearsInbox);
             peer.attach(outbox);
             if (!session.isOpen()) {
                 outboxes.unregister(outbox);

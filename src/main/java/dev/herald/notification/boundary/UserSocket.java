@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  */
 @Dependent // a bean-defining annotation: Open Liberty injects into endpoints with a custom configurator only then
 @ServerEndpoint(value = "/ws/notifications/{userId}", configurator = HandshakeConfigurator.class,
-        subprotocols = HandshakeTokens.SUBPROTOCOL)
+        subprotocols = {HandshakeTokens.SUBPROTOCOL, HandshakeTokens.INBOX_SUBPROTOCOL})
 public class UserSocket {
 
     @Inject

@@ -28,6 +28,11 @@ import java.util.function.Consumer;
  * A session may carry several streams (a user's, groups, the broadcast stream): one outbox for all of them, so
  * one frame is in flight per socket; ids are compared per stream, and each frame then names its stream and holds
  * the {@link Cursor} of every stream as of that frame, built when the frame leaves (what was sent, not queued).
+ * <p>
+ * A session that hears its user's inbox (subprotocol {@code herald.2}) also gets control frames ({@link InboxFrames}),
+ * through the same queue so they keep their place after the notifications that caused them. They carry no id and
+ * no cursor, so resuming ignores them; they are held and counted toward the slow-consumer limits like live frames
+ * (a client that stops reading must not grow the queue without bound), but never counted as delivered notifications.
  */
 public final class Outbox {
 
@@ -41,7 +46,10 @@ public final class Outbox {
 
     /** Where frames go: a WebSocket session, or a test's recorder. */
     public interface Peer {
-        /** Sends the notification's frame ({@code frame}) asynchronously; {@code done} gets null or the failure. */
+        /**
+         * Sends the notification's frame ({@code frame}) asynchronously; {@code done} gets null or the failure.
+         * {@code notification} is null for a control frame.
+         */
         void send(Notification notification, String frame, Consumer<Throwable> done);
 
         /** Closes the connection with a code and a reason; must not block. */
@@ -61,7 +69,10 @@ public final class Outbox {
     private int liveFrames;
     private long liveChars;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
-    private final List<Notification> held = new ArrayList<>();
+    /** Live frames (notifications and control frames) that came while held, in arrival order. */
+    private final List<Queued> held = new ArrayList<>();
+    /** True when the session gets its user's inbox control frames. */
+    private final boolean hearsInbox;
     private final Instant expiresAt;
     /** Tells apart outboxes that expire at the same instant ({@link Outboxes} keeps them ordered by expiry). */
     final long serial = SERIALS.incrementAndGet();
@@ -99,7 +110,12 @@ public final class Outbox {
         }
     }
 
-    private record Queued(Notification notification, boolean replayed) {
+    /** A notification's frame, or ({@code notification} null) a control frame's text. */
+    private record Queued(Notification notification, String control, boolean replayed) {
+
+        int length() {
+            return notification == null ? control.length() : notification.frame().length();
+        }
     }
 
     /**
@@ -109,8 +125,10 @@ public final class Outbox {
      * @param after     per stream, index for index: the id after which its notifications are sent
      * @param expiresAt when the session's token expires: the session is closed with {@link CloseCode#TOKEN_EXPIRED} then
      * @param sender    runs the sending: whoever delivers (the broker's subscriber thread) only queues
+     * @param hearsInbox true when the session gets control frames of its user stream's inbox ({@link #control})
      */
-    public Outbox(List<Stream> streams, List<NotificationId> after, Instant expiresAt, Peer peer, Limits limits, Executor sender) {
+    public Outbox(List<Stream> streams, List<NotificationId> after, Instant expiresAt, Peer peer, Limits limits, Executor sender,
+                  boolean hearsInbox) {
         if (streams.isEmpty() || streams.size() != after.size()) {
             throw new IllegalArgumentException("one starting id per stream, and at least one stream");
         }
@@ -122,11 +140,22 @@ public final class Outbox {
         this.peer = peer;
         this.limits = limits;
         this.sender = sender;
+        this.hearsInbox = hearsInbox;
     }
 
     /** One stream; never expires; sends on the thread that delivers or releases. */
     Outbox(Stream stream, NotificationId after, Peer peer, Limits limits) {
-        this(List.of(stream), List.of(after), Instant.MAX, peer, limits, Runnable::run);
+        this(List.of(stream), List.of(after), Instant.MAX, peer, limits, Runnable::run, false);
+    }
+
+    /** As {@link #Outbox(Stream, NotificationId, Peer, Limits)}, hearing the inbox of its user stream. */
+    Outbox(Stream stream, NotificationId after, Peer peer, Limits limits, boolean hearsInbox) {
+        this(List.of(stream), List.of(after), Instant.MAX, peer, limits, Runnable::run, hearsInbox);
+    }
+
+    /** True when the session gets its user's inbox control frames. */
+    public boolean hearsInbox() {
+        return hearsInbox;
     }
 
     /** The streams this session carries. */
@@ -175,13 +204,40 @@ public final class Outbox {
                 return;
             }
             if (holds > 0) {
-                held.add(notification);
+                held.add(new Queued(notification, null, false));
                 startSending = false;
                 if (held.size() > limits.frames()) {
                     overflow();
                 }
             } else {
                 startSending = enqueue(notification, false);
+            }
+        }
+        if (startSending) {
+            startDrain();
+        }
+    }
+
+    /**
+     * Control frames for the session's user stream (a change of its inbox): queued behind every notification
+     * delivered before them, held while the session is held. Ignored unless the session {@link #hearsInbox()}.
+     */
+    public void control(List<String> frames) {
+        boolean startSending = false;
+        synchronized (this) {
+            if (closed || !hearsInbox) {
+                return;
+            }
+            for (String frame : frames) {
+                if (holds > 0) {
+                    held.add(new Queued(null, frame, false));
+                    if (held.size() > limits.frames()) {
+                        overflow();
+                        return;
+                    }
+                } else {
+                    startSending |= enqueue(new Queued(null, frame, false));
+                }
             }
         }
         if (startSending) {
@@ -199,6 +255,15 @@ public final class Outbox {
      * {@link #lastId(Stream)}, in order), then what was held.
      */
     public void release(List<Notification> replayed) {
+        release(replayed, List.of());
+    }
+
+    /**
+     * As {@link #release(List)}, with control frames sent right after the replayed entries and before what was
+     * held (counts read before the replay: newer changes' frames, held meanwhile, follow them). Control frames are
+     * dropped unless the session {@link #hearsInbox()}.
+     */
+    public void release(List<Notification> replayed, List<String> controls) {
         boolean startSending = false;
         synchronized (this) {
             if (closed) {
@@ -207,9 +272,14 @@ public final class Outbox {
             for (Notification notification : replayed) {
                 startSending |= enqueue(notification, true);
             }
+            if (hearsInbox) {
+                for (String frame : controls) {
+                    startSending |= enqueue(new Queued(null, frame, false));
+                }
+            }
             if (--holds == 0) {
-                for (Notification notification : held) {
-                    startSending |= enqueue(notification, false);
+                for (Queued queued : held) {
+                    startSending |= queued.notification() == null ? enqueue(queued) : enqueue(queued.notification(), false);
                 }
                 held.clear();
             }
@@ -231,10 +301,19 @@ public final class Outbox {
             return false;
         }
         queuedUpTo[index] = notification.id();
-        queue.addLast(new Queued(notification, replayed));
+        return enqueue(new Queued(notification, null, replayed));
+    }
+
+    /** Queues a frame that is not a duplicate (or a control frame); true when the caller must start the drain. */
+    private boolean enqueue(Queued queued) {
+        if (closed) {
+            return false;
+        }
+        boolean replayed = queued.replayed();
+        queue.addLast(queued);
         if (!replayed) {
             liveFrames++;
-            liveChars += notification.frame().length();
+            liveChars += queued.length();
         }
         if (liveFrames > limits.frames() || liveChars > limits.chars()) {
             overflow();
@@ -298,6 +377,7 @@ public final class Outbox {
     private void drain() {
         while (true) {
             Notification next;
+            String frame;
             synchronized (this) {
                 Queued queued = closed ? null : queue.pollFirst();
                 if (queued == null) {
@@ -307,13 +387,16 @@ public final class Outbox {
                 next = queued.notification();
                 if (!queued.replayed()) {
                     liveFrames--;
-                    liveChars -= next.frame().length();
+                    liveChars -= queued.length();
                 }
+                frame = next == null ? queued.control() : null;
             }
-            if (next.expiresAt() != Notification.NEVER && next.isExpiredAt(System.currentTimeMillis())) {
-                continue; // expired while it waited: it must reach no client now (the engine sweeps it from history)
+            if (next != null) {
+                if (next.expiresAt() != Notification.NEVER && next.isExpiredAt(System.currentTimeMillis())) {
+                    continue; // expired while it waited: it must reach no client now (the engine sweeps it from history)
+                }
+                frame = frameNames == null ? next.frame() : frameWithCursor(next);
             }
-            String frame = frameNames == null ? next.frame() : frameWithCursor(next);
             long now = System.nanoTime();
             lastActivityNanos = now;
             handoff.set(IN_FLIGHT);

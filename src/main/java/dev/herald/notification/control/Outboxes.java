@@ -28,6 +28,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The node's open sessions' outboxes, indexed by stream, and the one place live notifications are dispatched
  * from. Opening a session and recovering after the broker resubscribes both go through the same
  * hold → replay → release merge of {@link Outbox}, so neither can lose or repeat a notification.
+ * <p>
+ * Sessions that hear their user's inbox ({@link Outbox#hearsInbox()}) get its counts once they open and after every
+ * catch-up (changes told while live delivery was down are lost, and counts are absolute: reading them again
+ * repairs that), and the frames of every change ({@link #inboxChanged}), which carries its counts: the subscriber
+ * thread never reads the broker.
  */
 @ApplicationScoped
 public class Outboxes implements Broker.Listener {
@@ -75,22 +80,35 @@ public class Outboxes implements Broker.Listener {
         return open(List.of(stream), since == null ? Map.of() : Map.of(stream, since), peer, limits, expiresAt);
     }
 
+    /** As {@link #open(List, Map, Outbox.Peer, Outbox.Limits, Instant, boolean)}, not hearing the inbox. */
+    public Outbox open(List<Stream> streams, Map<Stream, NotificationId> since, Outbox.Peer peer, Outbox.Limits limits,
+                       Instant expiresAt) {
+        return open(streams, since, peer, limits, expiresAt, false);
+    }
+
     /**
      * Registers a session's outbox on its streams and catches each up: from its entry in {@code since} (a client's
      * resume point; none means "from now on"). Throws {@link HistoryGapException} when a stream's history does not
      * reach back to its resume point, {@link BrokerUnavailableException} when the broker cannot be read; nothing is
      * registered then.
+     *
+     * @param hearsInbox the session also gets control frames of its user stream's inbox (if it carries one), the
+     *                   current counts first
      */
     public Outbox open(List<Stream> streams, Map<Stream, NotificationId> since, Outbox.Peer peer, Outbox.Limits limits,
-                       Instant expiresAt) {
+                       Instant expiresAt, boolean hearsInbox) {
         List<NotificationId> from = new ArrayList<>(streams.size());
         for (Stream stream : streams) {
             NotificationId resumeAt = since.get(stream);
             from.add(resumeAt != null ? resumeAt : broker.replay(stream, null).lastGenerated());
         }
-        Outbox outbox = new Outbox(streams, from, expiresAt, peer, limits, senders);
+        Stream user = streams.get(0).isUser() ? streams.get(0) : null;
+        Outbox outbox = new Outbox(streams, from, expiresAt, peer, limits, senders, hearsInbox && user != null);
         register(outbox);
         try {
+            // registered and held: every later change's frames wait behind these counts, and the replay read next
+            // holds every notification they count
+            List<String> counts = outbox.hearsInbox() ? countsFrame(user) : List.of();
             List<Notification> replayed = new ArrayList<>();
             for (int i = 0; i < streams.size(); i++) {
                 Stream stream = streams.get(i);
@@ -104,7 +122,7 @@ public class Outboxes implements Broker.Listener {
                 // each stream's entries are in id order already; across streams, oldest first reads best
                 replayed.sort(Comparator.comparing(Notification::id));
             }
-            outbox.release(replayed);
+            outbox.release(replayed, counts);
             return outbox;
         } catch (RuntimeException e) {
             unregister(outbox);
@@ -175,12 +193,34 @@ public class Outboxes implements Broker.Listener {
         return expired;
     }
 
+    private List<String> countsFrame(Stream user) {
+        return List.of(InboxFrames.counts(broker.inbox().counts(user.userId())));
+    }
+
     @Override
     public void deliver(Notification notification) {
         Set<Outbox> outboxes = byStream.get(notification.stream());
         if (outboxes != null) {
             for (Outbox outbox : outboxes) {
                 outbox.deliver(notification);
+            }
+        }
+    }
+
+    /** Runs on the subscriber's thread, like {@link #deliver}: builds the frames only if a session hears them. */
+    @Override
+    public void inboxChanged(Inbox.Event event) {
+        Set<Outbox> outboxes = byStream.get(Stream.user(event.userId()));
+        if (outboxes == null) {
+            return;
+        }
+        List<String> frames = null;
+        for (Outbox outbox : outboxes) {
+            if (outbox.hearsInbox()) {
+                if (frames == null) {
+                    frames = InboxFrames.of(event);
+                }
+                outbox.control(frames);
             }
         }
     }
@@ -225,6 +265,8 @@ public class Outboxes implements Broker.Listener {
     private void catchUp(Stream stream, List<Outbox> outboxes) {
         NotificationId from = outboxes.stream().map(outbox -> outbox.lastId(stream)).min(Comparator.naturalOrder()).orElseThrow();
         try {
+            // counts before the replay, as on open: the replay then holds every notification they count
+            List<String> counts = stream.isUser() && outboxes.stream().anyMatch(Outbox::hearsInbox) ? countsFrame(stream) : List.of();
             Broker.Replay replay = broker.replay(stream, from);
             for (Outbox outbox : outboxes) {
                 NotificationId lastId = outbox.lastId(stream);
@@ -232,7 +274,7 @@ public class Outboxes implements Broker.Listener {
                     outbox.close(CloseCode.HISTORY_GAP, "history " + (outbox.streams().size() > 1 ? "of " + stream.frameName() + " " : "")
                             + "no longer reaches back to " + lastId);
                 } else {
-                    outbox.release(replay.entries());
+                    outbox.release(replay.entries(), counts);
                 }
             }
         } catch (BrokerUnavailableException e) {

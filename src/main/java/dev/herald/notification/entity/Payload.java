@@ -7,11 +7,12 @@ import java.util.Set;
 /**
  * What a publisher posted: one JSON object, kept as its text so every field reaches clients byte for byte as
  * posted, or refused; never repaired. Validated once, on the way in ({@link JsonText}); {@code id}, {@code ts},
- * {@code stream} and {@code cursor} are Herald's to set (the last two on sockets that carry several streams).
+ * {@code stream} and {@code cursor} are Herald's to set (the last two on sockets that carry several streams), and
+ * {@code herald} marks a control frame (subprotocol {@code herald.2}), which a notification must never look like.
  */
 public final class Payload {
 
-    private static final Set<String> RESERVED = Set.of("id", "ts", "stream", "cursor");
+    private static final Set<String> RESERVED = Set.of("id", "ts", "stream", "cursor", "herald");
     private static final String OBJECT_EXAMPLE = "{\"title\":\"Alert\",\"message\":\"Server rebooted\"}";
 
     private final String json;
@@ -32,7 +33,7 @@ public final class Payload {
 
     /**
      * Validates a posted body: exactly one JSON object, nested at most {@link JsonText#MAX_DEPTH} deep, without
-     * top-level {@code id}, {@code ts}, {@code stream} or {@code cursor}; anything else is a {@link BadInputException} that says what is wrong.
+     * top-level {@code id}, {@code ts}, {@code stream}, {@code cursor} or {@code herald}; anything else is a {@link BadInputException} that says what is wrong.
      */
     public static Payload parse(String text) {
         if (text == null || text.isBlank()) {
@@ -53,7 +54,7 @@ public final class Payload {
 
     private static void checkNotReserved(String key) {
         if (RESERVED.contains(key)) {
-            throw new BadInputException("\"" + key + "\" is set by Herald: leave \"id\", \"ts\", \"stream\" and \"cursor\" out of the notification");
+            throw new BadInputException("\"" + key + "\" is set by Herald: leave \"id\", \"ts\", \"stream\", \"cursor\" and \"herald\" out of the notification");
         }
     }
 

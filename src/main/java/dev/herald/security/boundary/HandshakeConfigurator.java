@@ -7,6 +7,7 @@ import jakarta.enterprise.inject.spi.CDI;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -35,5 +36,21 @@ public class HandshakeConfigurator extends ServerEndpointConfig.Configurator {
                 // left out: the endpoint closes a session without a caller
             }
         }
+    }
+
+    /**
+     * {@code herald.2} whenever the client offers it, wherever in its list; otherwise the first offered one Herald
+     * supports, or none. Decided here, not by the container: Tyrus, Open Liberty and Undertow each have their own
+     * default (and their own way of splitting the header), and a client offering both must get the same answer
+     * from all three. Entries are trimmed and split at commas in case a container hands over a header's raw value.
+     */
+    @Override
+    public String getNegotiatedSubprotocol(List<String> supported, List<String> requested) {
+        List<String> offered = requested == null ? List.of() : requested.stream()
+                .flatMap(value -> Arrays.stream(value.split(","))).map(String::strip).toList();
+        if (offered.contains(HandshakeTokens.INBOX_SUBPROTOCOL) && supported.contains(HandshakeTokens.INBOX_SUBPROTOCOL)) {
+            return HandshakeTokens.INBOX_SUBPROTOCOL;
+        }
+        return offered.stream().filter(supported::contains).findFirst().orElse("");
     }
 }

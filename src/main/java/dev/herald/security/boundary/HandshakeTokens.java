@@ -6,12 +6,14 @@ import java.util.function.Function;
 /**
  * Where a WebSocket handshake may carry its token, in order: {@code Authorization: Bearer <token>}
  * (native clients), a {@code Sec-WebSocket-Protocol} entry {@code bearer.<token>} (browsers: keeps it out
- * of URLs; offer {@code herald} too, which the server selects), and {@code ?token=} when enabled.
+ * of URLs; offer {@code herald} or {@code herald.2} too, which the server selects), and {@code ?token=} when enabled.
  */
 public final class HandshakeTokens {
 
     /** The subprotocol Herald selects; browsers require one when they offer any. */
     public static final String SUBPROTOCOL = "herald";
+    /** Today's frames plus the inbox's control frames ({@code {"herald":"counts",…}}); selected whenever offered. */
+    public static final String INBOX_SUBPROTOCOL = "herald.2";
     private static final String PROTOCOL_PREFIX = "bearer.";
 
     private HandshakeTokens() {

@@ -49,7 +49,7 @@ class OutboxTest {
                     super.send(notification, frame, done);
                 }
             };
-            Outbox outbox = new Outbox(List.of(USER), List.of(NotificationId.ZERO), Instant.MAX, peer, frames(10_000), pool);
+            Outbox outbox = new Outbox(List.of(USER), List.of(NotificationId.ZERO), Instant.MAX, peer, frames(10_000), pool, false);
             outbox.release(List.of());
             IntStream.rangeClosed(1, 5000).forEach(i -> outbox.deliver(n(i)));
             Await.until("5000 frames sent", Duration.ofSeconds(10), () -> peer.frames.size() == 5000);
@@ -73,7 +73,7 @@ class OutboxTest {
         Stream group = Stream.group("region:us");
         RecordingPeer peer = new RecordingPeer(true);
         Outbox outbox = new Outbox(List.of(USER, group), List.of(new NotificationId(1000, 0), new NotificationId(500, 0)),
-                Instant.MAX, peer, frames(10), Runnable::run);
+                Instant.MAX, peer, frames(10), Runnable::run, false);
         outbox.release(List.of(n(1)));
         // older than the user's last id, but the group's ids are its own
         outbox.deliver(Notification.of(group, new NotificationId(900, 0), "{\"g\":1}"));
@@ -93,7 +93,7 @@ class OutboxTest {
         Stream group = Stream.group("g");
         RecordingPeer peer = new RecordingPeer(false);
         Outbox outbox = new Outbox(List.of(USER, group), List.of(NotificationId.ZERO, NotificationId.ZERO), Instant.MAX, peer, frames(10),
-                Runnable::run);
+                Runnable::run, false);
         outbox.release(List.of(n(1), Notification.of(group, new NotificationId(2000, 0), "{}"), n(2)));
         assertEquals(Map.of("user", new NotificationId(1000, 1), "group:g", NotificationId.ZERO), cursorOf(peer.frames.get(0)),
                 "the group's entry and the user's second are queued, not sent");
@@ -103,6 +103,64 @@ class OutboxTest {
 
     static Map<String, NotificationId> cursorOf(String frame) {
         return Cursor.parse(frame.replaceAll(".*\"cursor\":\"([^\"]+)\".*", "$1")).positions();
+    }
+
+    @Test
+    void aControlFrameKeepsItsPlaceBetweenNotificationsAndLeavesResumeAlone() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10), true);
+        outbox.release(List.of());
+        outbox.deliver(n(1));
+        outbox.control(List.of("{\"herald\":\"a\"}", "{\"herald\":\"b\"}"));
+        outbox.deliver(n(2));
+        assertEquals(List.of(n(1).frame(), "{\"herald\":\"a\"}", "{\"herald\":\"b\"}", n(2).frame()), peer.frames);
+        assertEquals(List.of("{\"herald\":\"a\"}", "{\"herald\":\"b\"}"), peer.controlFrames, "sent as no notification");
+        assertEquals(new NotificationId(1000, 2), outbox.lastId(USER));
+    }
+
+    @Test
+    void controlFramesWaitWithHeldNotificationsAndTheReleasesOwnComeRightAfterTheReplay() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10), true);
+        outbox.deliver(n(3));
+        outbox.control(List.of("{\"herald\":\"after 3\"}"));
+        outbox.release(List.of(n(1), n(2)), List.of("{\"herald\":\"counts at open\"}"));
+        assertEquals(List.of(n(1).frame(), n(2).frame(), "{\"herald\":\"counts at open\"}", n(3).frame(), "{\"herald\":\"after 3\"}"),
+                peer.frames);
+    }
+
+    @Test
+    void aSessionThatDoesNotHearTheInboxGetsNoControlFrame() {
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(10));
+        outbox.release(List.of(n(1)), List.of("{\"herald\":\"counts\"}"));
+        outbox.control(List.of("{\"herald\":\"counts\"}"));
+        assertEquals(List.of(n(1).frame()), peer.frames);
+    }
+
+    @Test
+    void onASocketWithSeveralStreamsAControlFrameHasNoCursorAndMovesNone() {
+        Stream group = Stream.group("g");
+        RecordingPeer peer = new RecordingPeer(true);
+        Outbox outbox = new Outbox(List.of(USER, group), List.of(NotificationId.ZERO, NotificationId.ZERO), Instant.MAX, peer, frames(10),
+                Runnable::run, true);
+        outbox.release(List.of(n(1)));
+        outbox.control(List.of("{\"herald\":\"counts\"}"));
+        outbox.deliver(Notification.of(group, new NotificationId(2000, 0), "{}"));
+        assertEquals("{\"herald\":\"counts\"}", peer.frames.get(1));
+        assertEquals(Map.of("user", new NotificationId(1000, 1), "group:g", new NotificationId(2000, 0)), cursorOf(peer.frames.get(2)));
+    }
+
+    @Test
+    void controlFramesWaitingCountTowardTheSlowConsumerLimit() {
+        RecordingPeer peer = new RecordingPeer(false);
+        Outbox outbox = new Outbox(USER, NotificationId.ZERO, peer, frames(2), true);
+        outbox.release(List.of());
+        outbox.deliver(n(1));
+        outbox.control(List.of("{\"herald\":\"a\"}", "{\"herald\":\"b\"}"));
+        assertEquals(null, peer.closeCode, "two frames waiting are within the limit");
+        outbox.control(List.of("{\"herald\":\"c\"}"));
+        assertEquals(CloseCode.SLOW_CONSUMER, peer.closeCode, "a client that stops reading cannot grow the queue with control frames");
     }
 
     @Test

@@ -40,6 +40,66 @@ class OutboxesTest extends OutboxesFixture {
         assertEquals(List.of(1), OutboxTest.sequences(tab));
     }
 
+    private RecordingPeer openHearingInbox(List<Stream> streams) {
+        RecordingPeer peer = new RecordingPeer(true);
+        registry.open(streams, Map.of(), peer, OutboxTest.frames(100), Instant.MAX, true);
+        return peer;
+    }
+
+    private static String counts(long unread, long unseen, long total) {
+        return "{\"herald\":\"counts\",\"unread\":" + unread + ",\"unseen\":" + unseen + ",\"total\":" + total + "}";
+    }
+
+    @Test
+    void aSessionHearingTheInboxGetsItsCountsOnOpenAndTheFramesOfEveryChangeAfterTheNotificationsThatCausedThem() {
+        start(new MemoryBroker(100));
+        Stream user = Stream.user("42");
+        Notification first = publish(user, 1);
+        RecordingPeer inbox = openHearingInbox(List.of(user));
+        RecordingPeer plain = open(user, null);
+        RecordingPeer broadcastOnly = openHearingInbox(List.of(Stream.BROADCAST));
+        assertEquals(List.of(counts(1, 1, 1)), inbox.frames, "the counts right after it opened");
+
+        Notification second = publish(user, 2);
+        broker.inbox().mark("42", Inbox.Mark.READ, List.of(second.id()));
+        broker.inbox().markUpTo("42", Inbox.Mark.ARCHIVE, first.id());
+        broker.inbox().mark("42", Inbox.Mark.UNREAD, List.of(second.id()));
+        broker.inbox().delete("42", second.id());
+        assertEquals(List.of(
+                counts(1, 1, 1),
+                second.frame(), counts(2, 2, 2),
+                "{\"herald\":\"state\",\"ids\":[\"" + second.id() + "\"],\"read\":true,\"seen\":true}", counts(1, 1, 2),
+                "{\"herald\":\"state\",\"upTo\":\"" + first.id() + "\",\"archived\":true}", counts(0, 0, 1),
+                "{\"herald\":\"state\",\"ids\":[\"" + second.id() + "\"],\"read\":false}", counts(1, 0, 1),
+                "{\"herald\":\"deleted\",\"id\":\"" + second.id() + "\"}", counts(0, 0, 0)), inbox.frames);
+        assertEquals(inbox.frames.stream().filter(frame -> frame.startsWith("{\"herald\"")).toList(), inbox.controlFrames,
+                "control frames are sent as no notification");
+        assertEquals(List.of(second.frame()), plain.frames, "a session without herald.2 sees exactly today's frames");
+        assertEquals(List.of(), broadcastOnly.frames, "no inbox on a socket without the user's stream");
+    }
+
+    @Test
+    void aCatchUpAfterAResubscribeSendsTheCountsAgainAfterWhatItReplayed() {
+        FollowingBroker following = new FollowingBroker(); // tells no inbox change: each is lost, as while live delivery is down
+        start(following);
+        Stream user = Stream.user("42");
+        RecordingPeer inbox = openHearingInbox(List.of(user, Stream.group("team")));
+        RecordingPeer plain = open(user, null);
+        following.deaf = true;
+        Notification missed = publish(user, 1);
+        following.deaf = false;
+        registry.subscribed(user);
+        Await.until("the catch-up", Duration.ofSeconds(5), () -> inbox.frames.size() == 3);
+        assertEquals(List.of(counts(0, 0, 0), missed.id().toString(), counts(1, 1, 1)),
+                List.of(inbox.frames.get(0), inbox.frames.get(1).replaceAll(".*\"id\":\"([^\"]+)\".*", "$1"), inbox.frames.get(2)));
+        Await.until("the plain session's catch-up", Duration.ofSeconds(5), () -> plain.frames.size() == 1);
+        assertEquals(List.of(missed.frame()), plain.frames);
+        registry.subscribed(Stream.group("team"));
+        publish(Stream.group("team"), 2);
+        Await.until("the group's notification", Duration.ofSeconds(5), () -> inbox.frames.size() == 4);
+        assertEquals(2, inbox.controlFrames.size(), "a group stream's catch-up reads no counts: " + inbox.frames);
+    }
+
     @Test
     void theBrokerFollowsAStreamFromItsFirstSessionUntilItsLastClosesAndCatchesUpOnlyThatStream() {
         FollowingBroker following = new FollowingBroker();

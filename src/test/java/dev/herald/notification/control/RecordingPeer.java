@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 class RecordingPeer implements Outbox.Peer {
 
     final List<String> frames = Collections.synchronizedList(new ArrayList<>());
+    /** The frames sent without a notification: control frames. */
+    final List<String> controlFrames = Collections.synchronizedList(new ArrayList<>());
     /** Null until closed. */
     volatile CloseCode closeCode;
     volatile String closeReason;
@@ -30,6 +32,9 @@ class RecordingPeer implements Outbox.Peer {
             inFlight++;
             maxInFlight = Math.max(maxInFlight, inFlight);
             frames.add(frame);
+            if (notification == null) {
+                controlFrames.add(frame);
+            }
         }
         if (inline) {
             synchronized (this) {

@@ -22,7 +22,8 @@ class PayloadTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "  ", "[1]", "\"text\"", "42", "null", "{", "{\"a\":1}{}", "{\"a\":1} x", "{a:1}",
-            "{\"id\":\"mine\"}", "{\"title\":\"x\",\"ts\":\"now\"}"})
+            "{\"id\":\"mine\"}", "{\"title\":\"x\",\"ts\":\"now\"}",
+            "{\"herald\":\"counts\",\"unread\":0}"})
     void refusesWhatIsNotOneJsonObjectOrSetsReservedFields(String body) {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Payload.parse(body), body);
         assertTrue(error.getMessage().length() > 10, "the message says what is wrong: " + error.getMessage());

@@ -30,4 +30,18 @@ class HandshakeTokensTest {
         assertEquals("q", find(Map.of("Authorization", List.of("Basic abc")), List.of("q")));
         assertNull(find(Map.of("Sec-WebSocket-Protocol", List.of("herald")), List.of()), "with query tokens off, nothing");
     }
+
+    @Test
+    void herald2IsSelectedWheneverOfferedAndTodaysClientsGetHerald() {
+        HandshakeConfigurator configurator = new HandshakeConfigurator();
+        List<String> supported = List.of("herald", "herald.2");
+        assertEquals("herald.2", configurator.getNegotiatedSubprotocol(supported, List.of("herald", "herald.2", "bearer.eyJ.x.y")),
+                "offered after herald, still chosen");
+        assertEquals("herald.2", configurator.getNegotiatedSubprotocol(supported, List.of("bearer.eyJ.x.y", "herald.2")));
+        assertEquals("herald.2", configurator.getNegotiatedSubprotocol(supported, List.of("herald, herald.2 ,bearer.eyJ.x.y")),
+                "a header's raw value");
+        assertEquals("herald", configurator.getNegotiatedSubprotocol(supported, List.of("bearer.eyJ.x.y", "herald")));
+        assertEquals("", configurator.getNegotiatedSubprotocol(supported, List.of("bearer.eyJ.x.y")), "none offered: none selected");
+        assertEquals("", configurator.getNegotiatedSubprotocol(supported, List.of()));
+    }
 }
