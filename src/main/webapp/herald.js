@@ -21,7 +21,7 @@
  * dispatches the user's inbox frames: "counts" (detail: {unread, unseen, total}: once live, after every change in
  * any tab), "inboxstate" (detail: {ids} or {upTo}, plus the flags set: read, seen, archived; the connection's
  * events keep the name "state"), and "removed" (detail: {id, reason: "deleted" | "retracted" | "expired"}).
- * markRead(ids | {upTo}), markAllRead() and remove(id) call Herald's REST routes with the same getToken and
+ * list(query), markRead(ids | {upTo}), markAllRead() and remove(id) call Herald's REST routes with the same getToken and
  * resolve to the new counts. Without inbox: true, exactly the frames and protocols of before.
  */
 
@@ -145,6 +145,15 @@ export class Herald extends EventTarget {
     return this.markRead({ upTo });
   }
 
+  /**
+   * The user's stored notifications, oldest first, each with "read", "seen" and "archived": GET /inbox/{userId}
+   * with these query parameters (status: "unread" | "unseen" | "archived" | "all", limit, after).
+   */
+  async list(query = {}) {
+    const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined)).toString();
+    return this.#inbox("GET", params && "?" + params);
+  }
+
   /** Removes one notification from the user's inbox, history and replay. Resolves to the new counts. */
   async remove(id) {
     return this.#inbox("DELETE", encodeURIComponent(id));
@@ -156,7 +165,7 @@ export class Herald extends EventTarget {
       throw new TypeError("the inbox calls need inbox: true");
     }
     const base = "inbox/" + encodeURIComponent(this.#options.userId);
-    const url = new URL(path.startsWith("?") ? base + path : base + "/" + path, this.#options.server).href;
+    const url = new URL(path === "" || path.startsWith("?") ? base + path : base + "/" + path, this.#options.server).href;
     const call = async () => this.#options.fetch(url, {
       method,
       headers: {
