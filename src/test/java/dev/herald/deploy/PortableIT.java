@@ -359,6 +359,12 @@ class PortableIT {
             assertEquals(Json.createObjectBuilder().add("herald", "counts").add("unread", 1).add("unseen", 1).add("total", 1).build(),
                     counts, "the counts after the publish");
             assertEquals(id, JsonText.object(today.next(FRAME)).getString("id", null), today::toString);
+
+            assertEquals(counts(0, 0, 1), ok(post("inbox/" + user + "/read", token, "{\"upTo\":\"" + id + "\"}")));
+            assertEquals(Json.createObjectBuilder().add("herald", "state").add("upTo", id).add("read", true).add("seen", true).build(),
+                    JsonText.object(inbox.next(FRAME)), "the mark");
+            assertEquals(Json.createObjectBuilder().add("herald", "counts").add("unread", 0).add("unseen", 0).add("total", 1).build(),
+                    JsonText.object(inbox.next(FRAME)), "the counts after marking read");
             today.assertNothingWithin(QUIET);
         }
     }

@@ -204,7 +204,7 @@ class HeraldIT {
             assertEquals("herald.2", inbox.subprotocol(), "selected whenever offered");
             assertEquals("herald", browser.subprotocol(), "today's browsers get today's protocol");
             assertEquals("herald.2", broadcastOnly.subprotocol(), "accepted on the broadcast endpoint too, where there is no inbox");
-            assertEquals(counts(0, 0, 0), JsonText.object(inbox.next(FRAME)), "the counts, once it opened");
+            assertEquals(countsFrame(0, 0, 0), JsonText.object(inbox.next(FRAME)), "the counts, once it opened");
 
             String first = publish(user, "{\"title\":\"Inbox\",\"n\":1}");
             String second = publish(user, "{\"title\":\"Inbox\",\"n\":2}");
@@ -217,7 +217,17 @@ class HeraldIT {
                 today.assertNothingWithin(QUIET);
             }
             inbox.assertNothingWithin(QUIET);
-            broadcastOnly.assertNothingWithin(QUIET); // no inbox frames without the user's stream
+
+            assertEquals(counts(1, 1, 2), mark(user, token, "read", "{\"ids\":[\"" + first + "\"]}"));
+            assertEquals(List.of(Json.createObjectBuilder().add("herald", "state").add("ids", Json.createArrayBuilder().add(first))
+                            .add("read", true).add("seen", true).build(), countsFrame(1, 1, 2)),
+                    List.of(JsonText.object(inbox.next(FRAME)), JsonText.object(inbox.next(FRAME))), "the mark, then its counts");
+            assertEquals(counts(0, 0, 1), inboxJson(Http.delete(herald().http("notify/" + user + "/" + second), TestTokens.publisher())));
+            assertEquals(List.of(Json.createObjectBuilder().add("herald", "retracted").add("id", second).build(), countsFrame(0, 0, 1)),
+                    List.of(JsonText.object(inbox.next(FRAME)), JsonText.object(inbox.next(FRAME))), "the retraction, then its counts");
+            for (TestSocket today : List.of(browser, plain, inbox, broadcastOnly)) {
+                today.assertNothingWithin(QUIET); // no inbox frames without herald.2 or without the user's stream
+            }
         }
         assertProblem(400, post("notify/" + user, "{\"herald\":\"counts\",\"unread\":0}"), "a notification posing as a control frame");
     }
@@ -965,7 +975,7 @@ class HeraldIT {
         double reconnects = metrics().get("herald_subscriber_reconnects_total");
         try (TestSocket survivor = TestSocket.connect(userSocket(user, null));
              TestSocket inboxSurvivor = TestSocket.connectHerald2(herald().ws("ws/notifications/" + user), TestTokens.token(user))) {
-            assertEquals(counts(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts, once it opened");
+            assertEquals(countsFrame(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts, once it opened");
             redis.kill();
             try {
                 Reply refused = post("notify/42", "{\"title\":\"Alert\",\"message\":\"Server rebooted\",\"user_id\":1}");
@@ -992,7 +1002,7 @@ class HeraldIT {
 
             // changes told while live delivery was down are lost: the catch-up after resubscribing re-reads the counts
             // (awaited before publishing, or the catch-up could read them after the publish, and send its notification first)
-            assertEquals(counts(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts after the catch-up");
+            assertEquals(countsFrame(0, 0, 0), JsonText.object(inboxSurvivor.next(FRAME)), "the counts after the catch-up");
             try (TestSocket fresh = TestSocket.connect(userSocket(user, null))) {
                 String id = publish(user, "{\"title\":\"Back\"}");
                 String text = fresh.next(FRAME);
@@ -1004,7 +1014,7 @@ class HeraldIT {
                     next = inboxSurvivor.next(FRAME); // the catch-up's counts again, if the subscriber resubscribed more than once
                 } while (JsonText.object(next).containsKey("herald"));
                 assertEquals(id, idOf(next), inboxSurvivor::toString);
-                assertEquals(counts(1, 1, 1), JsonText.object(inboxSurvivor.next(FRAME)), "and after the notification, its counts");
+                assertEquals(countsFrame(1, 1, 1), JsonText.object(inboxSurvivor.next(FRAME)), "and after the notification, its counts");
             }
         }
     }
@@ -1048,7 +1058,7 @@ class HeraldIT {
         return reply.json().getString("id");
     }
 
-    private static JsonObject counts(long unread, long unseen, long total) {
+    private static JsonObject countsFrame(long unread, long unseen, long total) {
         return Json.createObjectBuilder().add("herald", "counts").add("unread", unread).add("unseen", unseen).add("total", total).build();
     }
 

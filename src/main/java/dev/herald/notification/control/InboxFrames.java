@@ -31,9 +31,11 @@ final class InboxFrames {
                 }
             }
             case DELETED -> event.ids().forEach(id -> frames.add(removed("deleted", id)));
-            // TODO(step 2, helper "rest"): RETRACTED -> "retracted", once Inbox.Change has it on main
+            case RETRACTED -> event.ids().forEach(id -> frames.add(removed("retracted", id)));
             default -> {
-                // PUBLISHED: the notification's own frame went first; the counts say the rest
+                // PUBLISHED: the notification's own frame went first; EXPIRED: the spec gives it no frame of its own
+                // (clients know each notification's expiry only if the publisher put it in the payload). The counts
+                // say the rest.
             }
         }
         frames.add(counts(event.counts()));

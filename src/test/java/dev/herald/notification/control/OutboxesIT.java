@@ -84,7 +84,7 @@ class OutboxesIT extends OutboxesFixture {
 
             Notification first = publish(user, 1);
             broker.inbox().mark("tabs", Inbox.Mark.READ, List.of(first.id()));
-            broker.inbox().delete("tabs", first.id());
+            broker.inbox().delete("tabs", first.id(), Inbox.Remover.USER);
             Await.until("seven frames", Duration.ofSeconds(10), () -> inbox.frames.size() >= 7);
             assertEquals(List.of(
                     InboxFrames.counts(Inbox.Counts.NONE),

@@ -64,17 +64,21 @@ class OutboxesTest extends OutboxesFixture {
         broker.inbox().mark("42", Inbox.Mark.READ, List.of(second.id()));
         broker.inbox().markUpTo("42", Inbox.Mark.ARCHIVE, first.id());
         broker.inbox().mark("42", Inbox.Mark.UNREAD, List.of(second.id()));
-        broker.inbox().delete("42", second.id());
+        broker.inbox().delete("42", second.id(), Inbox.Remover.USER);
+        Notification third = publish(user, 3);
+        broker.inbox().delete("42", third.id(), Inbox.Remover.PUBLISHER);
         assertEquals(List.of(
                 counts(1, 1, 1),
                 second.frame(), counts(2, 2, 2),
                 "{\"herald\":\"state\",\"ids\":[\"" + second.id() + "\"],\"read\":true,\"seen\":true}", counts(1, 1, 2),
                 "{\"herald\":\"state\",\"upTo\":\"" + first.id() + "\",\"archived\":true}", counts(0, 0, 1),
                 "{\"herald\":\"state\",\"ids\":[\"" + second.id() + "\"],\"read\":false}", counts(1, 0, 1),
-                "{\"herald\":\"deleted\",\"id\":\"" + second.id() + "\"}", counts(0, 0, 0)), inbox.frames);
+                "{\"herald\":\"deleted\",\"id\":\"" + second.id() + "\"}", counts(0, 0, 0),
+                third.frame(), counts(1, 1, 1),
+                "{\"herald\":\"retracted\",\"id\":\"" + third.id() + "\"}", counts(0, 0, 0)), inbox.frames);
         assertEquals(inbox.frames.stream().filter(frame -> frame.startsWith("{\"herald\"")).toList(), inbox.controlFrames,
                 "control frames are sent as no notification");
-        assertEquals(List.of(second.frame()), plain.frames, "a session without herald.2 sees exactly today's frames");
+        assertEquals(List.of(second.frame(), third.frame()), plain.frames, "a session without herald.2 sees exactly today's frames");
         assertEquals(List.of(), broadcastOnly.frames, "no inbox on a socket without the user's stream");
     }
 
