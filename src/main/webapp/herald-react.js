@@ -66,13 +66,14 @@ export function useInbox(userId, getToken, options = {}) {
       getToken: () => tokens.current() });
     client.current = herald;
     let stopped = false;
-    const merge = (entries) => setNotifications((previous) => {
+    // the inbox's entries win over what the socket said of the same id (a live one is unread until told otherwise)
+    const merge = (entries, stored) => setNotifications((previous) => {
       const byId = new Map(previous.map((n) => [n.id, n]));
-      entries.forEach((n) => byId.set(n.id, { ...byId.get(n.id), ...n }));
+      entries.forEach((n) => byId.set(n.id, stored ? { ...byId.get(n.id), ...n } : { ...n, ...byId.get(n.id) }));
       return [...byId.values()].filter((n) => !n.archived).sort((x, y) => compareIds(y.id, x.id));
     });
     // the stored entries once the socket is live: it hears everything from then on, so nothing falls between
-    const load = () => herald.list().then((entries) => stopped || merge(entries), () => {});
+    const load = () => herald.list().then((entries) => stopped || merge(entries, true), () => {});
     let loaded = false;
     herald.addEventListener("state", (e) => {
       setState(e.detail);
@@ -84,7 +85,7 @@ export function useInbox(userId, getToken, options = {}) {
     herald.addEventListener("gap", () => { loaded = false; });
     herald.addEventListener("notification", (e) => {
       const { stream, cursor, ...notification } = e.detail;
-      merge([{ ...notification, read: false, seen: false, archived: false }]);
+      merge([{ ...notification, read: false, seen: false, archived: false }], false);
     });
     herald.addEventListener("counts", (e) => setCounts(e.detail));
     herald.addEventListener("inboxstate", (e) => {

@@ -22,8 +22,8 @@
  * any tab), "inboxstate" (detail: {ids} or {upTo}, plus the flags set: read, seen, archived; the connection's
  * events keep the name "state"), and "removed" (detail: {id, reason: "deleted" | "retracted"}; an expiry changes
  * only the counts).
- * list(query), markRead(ids | {upTo}), markAllRead() and remove(id) call Herald's REST routes with the same getToken and
- * resolve to the new counts. Without inbox: true, exactly the frames and protocols of before.
+ * list(query), markRead(ids | {upTo}), markAllRead() and remove(id) call Herald's REST routes with the same
+ * getToken; the last three resolve to the new counts. Without inbox: true, exactly the frames and protocols of before.
  */
 
 const STOP_CODES = new Set([1000, 1008, 1009]); // normal close, no valid token, we sent too much: retrying would not help

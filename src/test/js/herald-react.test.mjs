@@ -109,3 +109,17 @@ test("useInbox: the stored entries once live, new ones on top, the server's coun
   assert.equal(hook.result.unread, 0);
   hook.unmount();
 });
+
+test("useInbox: the socket repeating a stored entry leaves its state as the inbox said", async () => {
+  FakeSocket.all = [];
+  const rest = new FakeFetch();
+  const hook = renderHook(() => useInbox("alice", async () => "t",
+    { server: "http://herald.test/", WebSocket: FakeSocket, timers: new FakeTimers(), fetch: rest.fetch }));
+  await settle();
+  rest.answer(200, [{ id: "4-0", title: "read in another tab", read: true, seen: true, archived: false }]);
+  FakeSocket.last().open();
+  await settle();
+  FakeSocket.last().message({ id: "4-0", title: "read in another tab" });
+  assert.deepEqual(hook.result.notifications.map((n) => [n.id, n.read]), [["4-0", true]]);
+  hook.unmount();
+});
