@@ -1,7 +1,8 @@
 // The demo page: one user's history, then one socket for their live notifications, their groups' and the
 // broadcasts, and a form to publish. Tokens come from development mode (POST /dev/token), which the run
-// command turns on; the user's token grants the groups they chose to join.
-import { Herald } from "./herald.js";
+// command turns on; the user's token grants the groups they chose to join. The unread badge is the server's
+// count of the user's inbox (subprotocol herald.2): it survives a reload and follows every tab of the user.
+import { Herald, compareIds } from "./herald.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -15,7 +16,6 @@ let page = { user: null, groups: [] };
 let opening = 0; // the latest open(): an older one still awaiting the network gives up
 let waiting = null; // live notifications that came before the history did, oldest first
 let shown = new Set(); // "<stream> <id>" of every item listed: the history and the socket overlap
-let unread = 0;
 let publisherToken = null;
 let countdown = null;
 
@@ -50,24 +50,18 @@ async function open(user, groups) {
     return;
   }
   try {
-    const response = await fetch("history/" + encodeURIComponent(user), {
-      headers: { Authorization: "Bearer " + await devToken(user) },
-    });
-    if (!response.ok) {
-      throw new Error(await problem(response));
-    }
-    const stored = await response.json();
+    const stored = await client.list({ status: "all" }); // the history, each entry with its read state
     if (generation !== opening) {
       return;
     }
-    stored.forEach((notification) => show({ ...notification, stream: "user" }, false));
+    stored.forEach((notification) => show({ ...notification, stream: "user" }, !notification.read));
     ui.empty.textContent = stored.length || waiting.length ? "" : `No notifications for ${user} yet: publish one below.`;
   } catch (error) {
     ui.empty.textContent = `Could not load the history: ${error.message}`;
   }
   const early = waiting;
   waiting = null;
-  early.forEach((notification) => show(notification, true));
+  early.forEach((notification) => show(notification, notification.stream === "user"));
 }
 
 /**
@@ -88,9 +82,12 @@ function connect(user, groups, since) {
   }
   window.history.replaceState(null, "", "?" + query);
   const grants = groups.map((group) => "group:" + group).join(",");
-  const herald = new Herald({ userId: user, groups, broadcast: true, since, getToken: () => devToken(user, grants) });
+  const herald = new Herald({ userId: user, groups, broadcast: true, inbox: true, since, getToken: () => devToken(user, grants) });
   client = herald;
-  herald.addEventListener("notification", (e) => (waiting ? waiting.push(e.detail) : show(e.detail, true)));
+  herald.addEventListener("notification", (e) => (waiting ? waiting.push(e.detail) : show(e.detail, e.detail.stream === "user")));
+  herald.addEventListener("counts", (e) => setUnread(e.detail.unread));
+  herald.addEventListener("inboxstate", (e) => markItems(e.detail));
+  herald.addEventListener("removed", (e) => userItem(e.detail.id)?.remove());
   herald.addEventListener("state", renderStatus);
   herald.addEventListener("gap", () => open(user, groups)); // history moved past us: start over from the history
   return new Promise((resolve) => {
@@ -110,8 +107,9 @@ function regroup(groups) {
   }
 }
 
-function show(notification, live) {
-  const { id, ts, title, message, stream, cursor, ...rest } = notification;
+/** Lists a notification; unread: a user's one the inbox holds unread (the badge counts them, not the list). */
+function show(notification, unread) {
+  const { id, ts, title, message, stream, cursor, read, seen, archived, ...rest } = notification;
   const key = stream + " " + id;
   if (shown.has(key)) {
     return;
@@ -137,16 +135,29 @@ function show(notification, live) {
   meta.className = "meta";
   meta.textContent = `${new Date(ts).toLocaleString()} · ${id}`;
   item.append(body, meta);
-  if (live) {
+  if (unread) {
     item.classList.add("unread");
-    setUnread(unread + 1);
   }
   ui.list.prepend(item);
   ui.empty.textContent = "";
 }
 
+const userItem = (id) => [...ui.list.querySelectorAll("li[data-stream=user]")].find((item) => item.dataset.id === id);
+
+/** Another tab (or this one) marked entries: {ids} or {upTo}, with read true or false. */
+function markItems({ ids, upTo, read }) {
+  if (read === undefined) {
+    return;
+  }
+  ui.list.querySelectorAll("li[data-stream=user]").forEach((item) => {
+    if (ids ? ids.includes(item.dataset.id) : compareIds(item.dataset.id, upTo) <= 0) {
+      item.classList.toggle("unread", !read);
+    }
+  });
+}
+
+/** The badge: the server's unread count of the user's inbox. */
 function setUnread(count) {
-  unread = count;
   ui.unread.textContent = String(count);
   ui.unread.hidden = count === 0;
   if (count === 0) {
@@ -220,8 +231,20 @@ ui.who.addEventListener("submit", (event) => {
 ui.publish.addEventListener("submit", publish);
 ui.to.addEventListener("input", () => { ui.publish.elements.audience.value = "user"; });
 ui.group.addEventListener("input", () => { ui.publish.elements.audience.value = "group"; });
-ui.markRead.addEventListener("click", () => setUnread(0));
-ui.list.addEventListener("focus", () => setUnread(0));
+/** Marks the user's inbox read on the server; the badge changes when the counts come back on every tab's socket. */
+async function markAllRead() {
+  if (client.counts?.unread === 0) {
+    return; // nothing to mark (e.g. the list focused again)
+  }
+  try {
+    await client.markAllRead();
+  } catch (error) {
+    ui.empty.textContent = `Could not mark read: ${error.message}`;
+  }
+}
+
+ui.markRead.addEventListener("click", markAllRead);
+ui.list.addEventListener("focus", markAllRead);
 
 const query = new URLSearchParams(window.location.search);
 open(query.get("user") || "alice", groupsIn(query.get("groups") ?? ""));

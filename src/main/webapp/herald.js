@@ -16,6 +16,14 @@
  *
  * A socket with one stream resumes with the last id, as Herald's seed clients do; a socket with several
  * gets a "cursor" in each frame, which resumes all of its streams at once.
+ *
+ * The inbox (option inbox: true, with a userId): the socket also offers subprotocol "herald.2" and the client
+ * dispatches the user's inbox frames: "counts" (detail: {unread, unseen, total}: once live, after every change in
+ * any tab), "inboxstate" (detail: {ids} or {upTo}, plus the flags set: read, seen, archived; the connection's
+ * events keep the name "state"), and "removed" (detail: {id, reason: "deleted" | "retracted"}; an expiry changes
+ * only the counts).
+ * list(query), markRead(ids | {upTo}), markAllRead() and remove(id) call Herald's REST routes with the same
+ * getToken; the last three resolve to the new counts. Without inbox: true, exactly the frames and protocols of before.
  */
 
 const STOP_CODES = new Set([1000, 1008, 1009]); // normal close, no valid token, we sent too much: retrying would not help
@@ -25,6 +33,7 @@ const PAUSE_CODES = new Set([1006, 1013, 4429]);
 const TOKEN_EXPIRED = 4401;
 const HISTORY_GAP = 4410;
 const PAUSE_ATTEMPT = 2; // a pause starts the backoff at 2 s or more
+const REMOVED = new Set(["deleted", "retracted", "expired"]);
 
 /** Compares Herald ids ("<ms>-<seq>", or "0"): negative when a comes first. */
 export function compareIds(a, b) {
@@ -46,6 +55,7 @@ export class Herald extends EventTarget {
   #started = false;
   #stopped = false;
   #state = { status: "stopped" };
+  #counts = null;
 
   /**
    * @param options.getToken     async () => a JWT for the stream (called again after a refusal or 4401)
@@ -57,14 +67,15 @@ export class Herald extends EventTarget {
    * @param options.server       Herald's base URL; default: where this module was loaded from
    * @param options.minDelay, maxDelay  backoff bounds in ms (full jitter: a random delay up to min * 2^attempt)
    * @param options.stableAfter  ms a connection must stay up before the backoff starts over
-   * @param options.WebSocket, timers, random  for tests
+   * @param options.inbox       true: the user's inbox too (subprotocol herald.2, the inbox events, markRead, …)
+   * @param options.WebSocket, fetch, timers, random  for tests
    */
   constructor(options) {
     super();
     this.#options = {
       server: new URL(".", import.meta.url).href,
       minDelay: 500, maxDelay: 20000, stableAfter: 10000,
-      WebSocket: globalThis.WebSocket, timers: globalThis, random: Math.random,
+      WebSocket: globalThis.WebSocket, fetch: (...args) => globalThis.fetch(...args), timers: globalThis, random: Math.random,
       ...options,
     };
     if (typeof this.#options.getToken !== "function") {
@@ -80,6 +91,9 @@ export class Herald extends EventTarget {
     ];
     if (this.#streams.length === 0) {
       throw new TypeError("nothing to connect to: give a userId, groups, or broadcast: true");
+    }
+    if (this.#options.inbox && !userId) {
+      throw new TypeError("the inbox is a user's: give a userId with inbox: true");
     }
     this.#since = this.#options.since ?? null;
     if (this.#streams.length === 1 && this.#since !== null) {
@@ -97,6 +111,83 @@ export class Herald extends EventTarget {
    */
   get lastId() {
     return this.#since;
+  }
+
+  /** The user's inbox counts, {unread, unseen, total}, as the last "counts" frame said; null before one came. */
+  get counts() {
+    return this.#counts;
+  }
+
+  /**
+   * Marks the user's notifications read (and seen): an array of ids, or {upTo: id} for everything up to and
+   * including that id. Resolves to the new counts; every tab of the user hears them as a "counts" event too.
+   */
+  async markRead(which) {
+    const body = Array.isArray(which) ? { ids: which } : { upTo: which?.upTo };
+    if (Array.isArray(which) ? which.length === 0 : typeof body.upTo !== "string") {
+      throw new TypeError("markRead takes an array of ids or {upTo: id}");
+    }
+    return this.#inbox("POST", "read", body);
+  }
+
+  /**
+   * Marks everything read up to the newest notification of the user's stream: the newest this client
+   * received, or (nothing received yet, e.g. after a reload) the newest the inbox holds. Resolves to the counts.
+   */
+  async markAllRead() {
+    let upTo = this.#lastIds.get("user");
+    if (upTo === undefined) {
+      const newest = await this.#inbox("GET", "?status=all&limit=1");
+      if (newest.length === 0) {
+        return this.#counts ?? this.#inbox("GET", "counts");
+      }
+      upTo = newest[0].id;
+    }
+    return this.markRead({ upTo });
+  }
+
+  /**
+   * The user's stored notifications, oldest first, each with "read", "seen" and "archived": GET /inbox/{userId}
+   * with these query parameters (status: "unread" | "unseen" | "archived" | "all", limit, after).
+   */
+  async list(query = {}) {
+    const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined)).toString();
+    return this.#inbox("GET", params && "?" + params);
+  }
+
+  /** Removes one notification from the user's inbox, history and replay. Resolves to the new counts. */
+  async remove(id) {
+    return this.#inbox("DELETE", encodeURIComponent(id));
+  }
+
+  /** A call to /inbox/{userId}/… with the client's token (a fresh one once after a 401); the JSON it answers. */
+  async #inbox(method, path, body) {
+    if (!this.#options.inbox) {
+      throw new TypeError("the inbox calls need inbox: true");
+    }
+    const base = "inbox/" + encodeURIComponent(this.#options.userId);
+    const url = new URL(path === "" || path.startsWith("?") ? base + path : base + "/" + path, this.#options.server).href;
+    const call = async () => this.#options.fetch(url, {
+      method,
+      headers: {
+        Authorization: "Bearer " + (this.#token ??= await this.#options.getToken()),
+        Accept: "application/json",
+        ...(body && { "Content-Type": "application/json" }),
+      },
+      ...(body && { body: JSON.stringify(body) }),
+    });
+    let response = await call();
+    if (response.status === 401) {
+      this.#token = null;
+      response = await call();
+    }
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = new Error(answer?.detail ?? answer?.title ?? `HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
+    return answer;
   }
 
   start() {
@@ -137,8 +228,9 @@ export class Herald extends EventTarget {
     if (this.#stopped) {
       return;
     }
-    // Browsers cannot set Authorization on a WebSocket: the token travels as a subprotocol, Herald selects "herald".
-    const socket = new this.#options.WebSocket(this.#url(), ["herald", "bearer." + token]);
+    // Browsers cannot set Authorization on a WebSocket: the token travels as a subprotocol, Herald selects "herald"
+    // (or "herald.2", the inbox's frames too, when offered).
+    const socket = new this.#options.WebSocket(this.#url(), [this.#options.inbox ? "herald.2" : "herald", "bearer." + token]);
     this.#socket = socket;
     let opened = false;
     socket.onopen = () => {
@@ -189,6 +281,10 @@ export class Herald extends EventTarget {
     } catch {
       return; // not a notification frame
     }
+    if (this.#options.inbox && typeof notification?.herald === "string") {
+      this.#control(notification);
+      return;
+    }
     const id = notification?.id;
     // frames name their stream only on sockets with several; a one-stream socket's frames are the seed's
     const stream = notification?.stream ?? this.#streams[0];
@@ -199,6 +295,19 @@ export class Herald extends EventTarget {
     this.#lastIds.set(stream, id);
     this.#since = notification.cursor ?? id;
     this.dispatchEvent(new CustomEvent("notification", { detail: { ...notification, stream } }));
+  }
+
+  /** An inbox frame of herald.2: {"herald": "counts" | "state" | "deleted" | "retracted" | "expired", …}. */
+  #control({ herald: kind, ...detail }) {
+    if (kind === "counts") {
+      this.#counts = { unread: detail.unread, unseen: detail.unseen, total: detail.total };
+      this.dispatchEvent(new CustomEvent("counts", { detail: this.#counts }));
+    } else if (kind === "state") {
+      this.dispatchEvent(new CustomEvent("inboxstate", { detail }));
+    } else if (REMOVED.has(kind)) {
+      const ids = detail.ids ?? (detail.id === undefined ? [] : [detail.id]);
+      ids.forEach((id) => this.dispatchEvent(new CustomEvent("removed", { detail: { id, reason: kind } })));
+    } // a kind this client does not know yet: ignored
   }
 
   /** Full jitter: a random delay up to minDelay * 2^attempt, capped at maxDelay. */

@@ -72,3 +72,29 @@ export class FakeTimers {
 
 /** Lets the client's awaited getToken() settle (microtasks only). */
 export const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * fetch() with answers the test queues: each call is recorded ({url, method, headers, body}) and answered
+ * with the next queued {status, body}; none queued fails the test.
+ */
+export class FakeFetch {
+  calls = [];
+  answers = [];
+
+  answer(status, body) {
+    this.answers.push({ status, body });
+    return this;
+  }
+
+  fetch = async (url, init = {}) => {
+    this.calls.push({ url, method: init.method ?? "GET", headers: init.headers ?? {},
+      body: init.body === undefined ? undefined : JSON.parse(init.body) });
+    const answer = this.answers.shift();
+    assert.ok(answer, `an answer is queued for ${init.method ?? "GET"} ${url}`);
+    return {
+      status: answer.status,
+      ok: answer.status >= 200 && answer.status < 300,
+      json: async () => (answer.body === undefined ? Promise.reject(new SyntaxError("no body")) : structuredClone(answer.body)),
+    };
+  };
+}

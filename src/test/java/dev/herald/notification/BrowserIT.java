@@ -37,6 +37,7 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -176,14 +177,58 @@ class BrowserIT {
     }
 
     @Test
-    void openingAUserShowsTheirHistoryNewestFirstAsAlreadyRead() {
+    void openingAUserShowsTheirHistoryNewestFirstWithTheInboxsUnreadCount() {
         publish(a, "dora", "stored 1");
         publish(b, "dora", "stored 2");
         openPage("dora");
         awaitPage(Duration.ofSeconds(5), "the history is shown", () -> titles().equals(List.of("stored 2", "stored 1")));
-        assertEquals(null, badge(), "history is not unread");
+        awaitPage(Duration.ofSeconds(5), "the badge is the server's count: nobody read them yet", () -> "2".equals(badge()));
+        assertEquals(2, browser.findElements(By.cssSelector("#list li.unread")).size());
         publish(a, "dora", "live 3");
         awaitPage(Duration.ofSeconds(5), "live 3 follows the history", () -> titles().equals(List.of("live 3", "stored 2", "stored 1")));
+        awaitPage(Duration.ofSeconds(5), "and counts", () -> "3".equals(badge()));
+    }
+
+    @Test
+    void markingReadInOneTabChangesTheBadgeInEveryTabAndAReloadKeepsIt() {
+        String first = browser.getWindowHandle();
+        publish(a, "ivy", "i1");
+        openPage("ivy");
+        awaitPage(Duration.ofSeconds(5), "the first tab's badge says 1", () -> "1".equals(badge()));
+        browser.switchTo().newWindow(WindowType.TAB);
+        String second = browser.getWindowHandle();
+        try {
+            openPage("ivy");
+            awaitPage(Duration.ofSeconds(5), "the second tab's badge says 1", () -> "1".equals(badge()));
+            publish(b, "ivy", "i2");
+            publish(a, "ivy", "i3");
+            awaitPage(Duration.ofSeconds(5), "the second tab counts 3", () -> "3".equals(badge()));
+            browser.switchTo().window(first);
+            awaitPage(Duration.ofSeconds(5), "the first tab counts 3", () -> "3".equals(badge()));
+
+            browser.navigate().refresh();
+            awaitPage(LIVE, "the first tab is live again", () -> "live".equals(status()));
+            awaitPage(Duration.ofSeconds(5), "a reload keeps the badge: the server's count", () -> "3".equals(badge()));
+            assertEquals(List.of("i3", "i2", "i1"), titles());
+            screenshot("demo-inbox.png");
+
+            browser.findElement(By.id("mark-read")).click();
+            awaitPage(Duration.ofSeconds(5), "the badge is gone in the tab that marked all read", () -> badge() == null);
+            assertEquals(0, browser.findElements(By.cssSelector("#list li.unread")).size());
+            browser.switchTo().window(second);
+            awaitPage(Duration.ofSeconds(5), "and in the other tab", () -> badge() == null);
+            assertEquals(0, browser.findElements(By.cssSelector("#list li.unread")).size(), "its items are read too");
+
+            publish(a, "ivy", "i4");
+            awaitPage(Duration.ofSeconds(5), "the second tab counts the new one", () -> "1".equals(badge()));
+            browser.navigate().refresh();
+            awaitPage(LIVE, "the second tab is live again", () -> "live".equals(status()));
+            awaitPage(Duration.ofSeconds(5), "after a reload: 1, what the server holds unread", () -> "1".equals(badge()));
+            assertEquals(List.of("i4"), script("return [...document.querySelectorAll('#list li.unread .title')].map(e => e.textContent)"));
+        } finally {
+            browser.switchTo().window(second).close();
+            browser.switchTo().window(first);
+        }
     }
 
     @Test
@@ -228,11 +273,14 @@ class BrowserIT {
         assertTrue(!sockets.closed.contains(socket), "and it is still open");
         assertTrue(sockets.urls.get(socket).contains("/ws/notifications/gina?groups=team%3Apayments&broadcast=true"),
                 sockets.urls.get(socket));
-        List<String> frames = sockets.frames.get(socket).stream()
-                .map(frame -> Json.createReader(new StringReader(frame)).readObject())
+        List<JsonObject> received = sockets.frames.get(socket).stream()
+                .map(frame -> Json.createReader(new StringReader(frame)).readObject()).toList();
+        List<String> frames = received.stream().filter(frame -> !frame.containsKey("herald")) // herald.2: the inbox's control frames too
                 .map(frame -> frame.getString("stream") + ":" + frame.getString("title")).sorted().toList();
         assertEquals(List.of("group:team:payments:for the payments team", "user:for gina"), frames,
                 "the user's and the group's notification came on that one socket");
+        assertTrue(received.stream().anyMatch(frame -> "counts".equals(frame.getString("herald", null))),
+                "the page asked for the inbox (herald.2): its counts came on that socket too: " + received);
         screenshot("demo-groups.png");
     }
 
