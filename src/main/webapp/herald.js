@@ -20,8 +20,8 @@
  * The inbox (option inbox: true, with a userId): the socket also offers subprotocol "herald.2" and the client
  * dispatches the user's inbox frames: "counts" (detail: {unread, unseen, total}: once live, after every change in
  * any tab), "inboxstate" (detail: {ids} or {upTo}, plus the flags set: read, seen, archived; the connection's
- * events keep the name "state"), and "removed" (detail: {id, reason: "deleted" | "retracted"}; an expiry changes
- * only the counts).
+ * events keep the name "state"), and "removed" (detail: {id, reason: "deleted" | "retracted" | "expired"}, once per
+ * id).
  * list(query), markRead(ids | {upTo}), markAllRead() and remove(id) call Herald's REST routes with the same
  * getToken; the last three resolve to the new counts. Without inbox: true, exactly the frames and protocols of before.
  */

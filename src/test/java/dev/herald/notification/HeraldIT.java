@@ -653,13 +653,22 @@ class HeraldIT {
     void a_notification_published_with_herald_expires_leaves_history_once_expired_and_a_bad_expiry_is_refused() {
         String user = TestTokens.freshUser();
         publish(user, "{\"n\":1}");
-        Reply expiring = Http.post(herald().http("notify/" + user), TestTokens.publisher(), "{\"n\":2}", "Herald-Expires", "PT1S");
-        assertEquals(202, expiring.status(), expiring::toString);
-        assertEquals(List.of(1, 2), numbers(get("history/" + user)), "held until it expires");
-        Await.until("the expired notification left history", Duration.ofSeconds(6),
-                () -> numbers(get("history/" + user)).equals(List.of(1)));
-        assertEquals(counts(1, 1, 1), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), TestTokens.token(user))),
-                "and the counts, in the same step");
+        Reply expiring;
+        try (TestSocket inbox = TestSocket.connectHerald2(herald().ws("ws/notifications/" + user), TestTokens.token(user))) {
+            assertEquals(countsFrame(1, 1, 1), JsonText.object(inbox.next(FRAME)), "the counts, once it opened");
+            expiring = Http.post(herald().http("notify/" + user), TestTokens.publisher(), "{\"n\":2}", "Herald-Expires", "PT1S");
+            assertEquals(202, expiring.status(), expiring::toString);
+            assertEquals(List.of(1, 2), numbers(get("history/" + user)), "held until it expires");
+            Await.until("the expired notification left history", Duration.ofSeconds(6),
+                    () -> numbers(get("history/" + user)).equals(List.of(1)));
+            assertEquals(counts(1, 1, 1), inboxJson(Http.get(herald().http("inbox/" + user + "/counts"), TestTokens.token(user))),
+                    "and the counts, in the same step");
+            String id = expiring.json().getString("id");
+            assertEquals(List.of(id, "counts 2", "{\"herald\":\"expired\",\"ids\":[\"" + id + "\"]}", "counts 1"),
+                    List.of(idOf(inbox.next(FRAME)), "counts " + JsonText.object(inbox.next(FRAME)).getInt("total", -1),
+                            inbox.next(FRAME), "counts " + JsonText.object(inbox.next(FRAME)).getInt("total", -1)),
+                    "the herald.2 socket hears it expire: its id, then the counts");
+        }
         try (TestSocket socket = TestSocket.connect(userSocket(user, expiring.json().getString("id")))) {
             publish(user, "{\"n\":3}");
             String text = socket.next(FRAME);

@@ -428,7 +428,9 @@ class InboxPropertyIT {
             }
             if (System.nanoTime() > deadline) {
                 throw drift(what, watched.user, watched + "'s last counts frame is " + watched.last + ", GET counts says "
-                        + expected + " (waited " + DEADLINE + "); its last frames " + lastFrames(watched));
+                        + expected + " (waited " + DEADLINE + "); the last frames of " + sockets.get(watched.user).stream()
+                        .map(each -> each + ": " + lastFrames(each)).toList() + "; expiring " + expiring.get(watched.user)
+                        + "; listed " + listings.get(watched.user));
             }
             wait = Duration.ofMillis(20);
             if (expiryPending(watched.user)) {

@@ -32,10 +32,10 @@ final class InboxFrames {
             }
             case DELETED -> event.ids().forEach(id -> frames.add(removed("deleted", id)));
             case RETRACTED -> event.ids().forEach(id -> frames.add(removed("retracted", id)));
-            default -> {
-                // PUBLISHED: the notification's own frame went first; EXPIRED: the spec gives it no frame of its own
-                // (clients know each notification's expiry only if the publisher put it in the payload). The counts
-                // say the rest.
+            // one frame for all: a sweep expires many at once, and a client only needs to drop them from its list
+            case EXPIRED -> frames.add(ids("expired", event.ids()));
+            case PUBLISHED -> {
+                // the notification's own frame went first; the counts say the rest
             }
         }
         frames.add(counts(event.counts()));
@@ -51,11 +51,7 @@ final class InboxFrames {
         if (event.upTo() != null) {
             frame.append("\"upTo\":\"").append(event.upTo()).append('"');
         } else {
-            frame.append("\"ids\":[");
-            for (int i = 0; i < event.ids().size(); i++) {
-                frame.append(i == 0 ? "\"" : ",\"").append(event.ids().get(i)).append('"');
-            }
-            frame.append(']');
+            appendIds(frame, event.ids());
         }
         frame.append(switch (event.mark()) {
             case READ -> ",\"read\":true,\"seen\":true";
@@ -65,6 +61,19 @@ final class InboxFrames {
             case UNARCHIVE -> ",\"archived\":false";
         });
         return frame.append('}').toString();
+    }
+
+    /** {@code {"herald":"expired","ids":[…]}}: they expired and are gone from the inbox. */
+    private static String ids(String how, List<NotificationId> ids) {
+        return appendIds(new StringBuilder("{\"herald\":\"").append(how).append("\","), ids).append('}').toString();
+    }
+
+    private static StringBuilder appendIds(StringBuilder frame, List<NotificationId> ids) {
+        frame.append("\"ids\":[");
+        for (int i = 0; i < ids.size(); i++) {
+            frame.append(i == 0 ? "\"" : ",\"").append(ids.get(i)).append('"');
+        }
+        return frame.append(']');
     }
 
     /** {@code {"herald":"deleted","id":"…"}} (the user removed it) or {@code "retracted"} (a publisher did). */
