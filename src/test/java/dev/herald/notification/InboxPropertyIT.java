@@ -365,7 +365,8 @@ class InboxPropertyIT {
                         + "; listed before the step " + before + ", after it " + listings.get(u));
             }
             for (Watched watched : sockets.get(u)) {
-                awaitSocket(what, watched, counts);
+                // what the last socket's wait read again (an expiry came meanwhile) is what the next one must have heard
+                counts = awaitSocket(what, watched, counts);
             }
         }
     }
@@ -405,17 +406,20 @@ class InboxPropertyIT {
         }
     }
 
-    /** Waits until the socket's last counts frame is {@code counts} (reread while an expiry may change them). */
-    private void awaitSocket(String what, Watched watched, Counts counts) {
+    /**
+     * Waits until the socket's last counts frame is {@code counts} (reread while an expiry may change them); returns
+     * the counts it matched.
+     */
+    private Counts awaitSocket(String what, Watched watched, Counts counts) {
         long start = System.nanoTime();
         try {
-            awaitCounts(what, watched, counts);
+            return awaitCounts(what, watched, counts);
         } finally {
             socketNanos += System.nanoTime() - start;
         }
     }
 
-    private void awaitCounts(String what, Watched watched, Counts counts) {
+    private Counts awaitCounts(String what, Watched watched, Counts counts) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         Counts expected = counts;
         Duration wait = Duration.ZERO;
@@ -424,7 +428,7 @@ class InboxPropertyIT {
                 reopen(watched);
             }
             if (expected.equals(watched.last)) {
-                return;
+                return expected;
             }
             if (System.nanoTime() > deadline) {
                 throw drift(what, watched.user, watched + "'s last counts frame is " + watched.last + ", GET counts says "
