@@ -4,8 +4,8 @@ import dev.herald.notification.control.Broker;
 import dev.herald.notification.control.Inbox;
 import dev.herald.notification.control.Telemetry;
 import dev.herald.notification.control.Telemetry.InboxOperation;
-import dev.herald.notification.entity.Stream;
 import dev.herald.security.boundary.Guard;
+import dev.herald.security.entity.UserId;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -53,7 +53,7 @@ public class RetractResource {
                                   required = true) String id,
                           @Context HttpHeaders headers) {
         guard.publisher(headers);
-        Stream.user(userId);
+        UserId.check(userId); // 400 with the rule, before the broker is asked
         Optional<Inbox.Counts> counts = broker.inbox().delete(userId, InboxResource.notificationId(id), Inbox.Remover.PUBLISHER);
         telemetry.inboxOperation(InboxOperation.RETRACT);
         return InboxResource.json(userId, id, counts);
