@@ -192,13 +192,7 @@ public final class TestSocket implements AutoCloseable {
 
     /** The next whole text frame; fails when none arrives within {@code timeout} or the socket closed. */
     public String next(Duration timeout) {
-        String frame;
-        try {
-            frame = frames.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for a frame on " + uri, e);
-        }
+        String frame = take(timeout);
         if (frame == null) {
             throw new AssertionError("no frame on " + uri + " within " + timeout + "; received so far " + received());
         }
@@ -215,13 +209,7 @@ public final class TestSocket implements AutoCloseable {
      * once the socket closed and every frame before the close was taken ({@link #closed()} tells the two apart).
      */
     public String poll(Duration timeout) {
-        String frame;
-        try {
-            frame = frames.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for a frame on " + uri, e);
-        }
+        String frame = take(timeout);
         if (frame == CLOSED) {
             frames.add(CLOSED);
             return null;
@@ -230,6 +218,16 @@ public final class TestSocket implements AutoCloseable {
             record(frame);
         }
         return frame;
+    }
+
+    /** The next entry of the queue (a frame, or {@link #CLOSED}, which the caller puts back), or null after {@code timeout}. */
+    private String take(Duration timeout) {
+        try {
+            return frames.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for a frame on " + uri, e);
+        }
     }
 
     /** Sends one text frame and waits until it is written. */
