@@ -1,5 +1,8 @@
 package dev.herald.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +64,11 @@ public final class RedisSentinelSet implements AutoCloseable {
         // Started once the replica is linked: a Sentinel's first INFO to the primary then already lists it.
         String config = String.join("\n",
                 "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + primary.port() + " 2",
-                "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+                // 3 s, not 1: longer than the 2 s a Sentinel's timer may run late before it enters TILT (and stops
+                // acting), so a busy machine stalling the Sentinels makes them wait, not fail over from a live primary.
+                // With 1 s, a CI run saw Jedis follow a switch back to a just-restarted, empty old primary: most likely
+                // the healthy primary taken for down (a restarted server that reports role master is a candidate).
+                "sentinel down-after-milliseconds " + MASTER_NAME + " 3000",
                 "sentinel failover-timeout " + MASTER_NAME + " 3000",
                 "sentinel parallel-syncs " + MASTER_NAME + " 1",
                 "");
@@ -117,7 +124,7 @@ public final class RedisSentinelSet implements AutoCloseable {
             throw new IllegalStateException("no primary was killed or failed over");
         }
         RedisServer promoted = other(formerPrimary);
-        Await.until("every Sentinel names " + promoted.port() + " master and it answers ROLE master (Sentinel logs: "
+        Await.until("every Sentinel names " + promoted.port() + " master and it answers ROLE master (Sentinel logs, deleted on close: "
                 + logs() + ")", timeout, () -> promoted.isPrimary() && sentinels.stream().allMatch(s -> masterNamedBy(s) == promoted));
         return promoted;
     }
@@ -151,10 +158,43 @@ public final class RedisSentinelSet implements AutoCloseable {
     }
 
     private void awaitSettled(RedisServer primary, RedisServer replica, Duration timeout) {
-        Await.until("the replica on " + replica.port() + " is linked to the primary on " + primary.port()
-                + ", and every Sentinel sees both and two other Sentinels (Sentinel logs: " + logs() + ")", timeout,
-                () -> primary.isPrimary() && replica.isReplicaOf(primary)
-                        && sentinels.stream().allMatch(s -> masterNamedBy(s) == primary && seesHealthy(s, replica)));
+        try {
+            Await.until("the replica on " + replica.port() + " is linked to the primary on " + primary.port()
+                    + ", and every Sentinel sees both and two other Sentinels", timeout,
+                    () -> primary.isPrimary() && replica.isReplicaOf(primary)
+                            && sentinels.stream().allMatch(s -> masterNamedBy(s) == primary && seesHealthy(s, replica)));
+        } catch (AssertionError e) {
+            // the logs go with the set when it closes: what each part says now, and how each Sentinel got there
+            throw new AssertionError(e.getMessage() + "\n" + state(primary, replica), e);
+        }
+    }
+
+    /** Each data server's ROLE, each Sentinel's master, replicas and other Sentinels, and the tail of its log. */
+    private String state(RedisServer primary, RedisServer replica) {
+        StringBuilder state = new StringBuilder();
+        for (RedisServer server : List.of(primary, replica)) {
+            state.append("server ").append(server.port()).append(" ROLE ").append(server.isRunning() ? server.reply("ROLE") : "(not running)")
+                    .append('\n');
+        }
+        for (RedisServer sentinel : sentinels) {
+            state.append("Sentinel ").append(sentinel.port()).append(": master ")
+                    .append(sentinel.reply("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME))
+                    .append(", replicas ").append(entries(sentinel.reply("SENTINEL", "REPLICAS", MASTER_NAME)).stream()
+                            .map(r -> r.get("port") + " " + r.get("flags") + " link " + r.get("master-link-status")).toList())
+                    .append(", other Sentinels ").append(entries(sentinel.reply("SENTINEL", "SENTINELS", MASTER_NAME)).stream()
+                            .map(o -> o.get("port") + " " + o.get("flags")).toList())
+                    .append("; its log ends:\n").append(tail(sentinel.log(), 25));
+        }
+        return state.toString();
+    }
+
+    private static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")\n";
+        }
     }
 
     private boolean seesHealthy(RedisServer sentinel, RedisServer replica) {
