@@ -62,11 +62,7 @@ class GroupsChaosIT {
 
     @AfterAll
     static void shutdown() {
-        for (HeraldNode node : new HeraldNode[] {a, b}) {
-            if (node != null) {
-                node.close();
-            }
-        }
+        HeraldNode.closeAll(a, b);
         if (redis != null) {
             redis.close();
         }

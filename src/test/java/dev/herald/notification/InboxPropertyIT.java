@@ -149,11 +149,7 @@ class InboxPropertyIT {
 
     @AfterAll
     static void shutdown() {
-        for (HeraldNode node : new HeraldNode[] {a, b}) {
-            if (node != null) {
-                node.close();
-            }
-        }
+        HeraldNode.closeAll(a, b);
         if (redis != null) {
             redis.close();
         }

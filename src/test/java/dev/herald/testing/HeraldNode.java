@@ -289,6 +289,15 @@ public final class HeraldNode implements AutoCloseable {
                 .toArray(CompletableFuture[]::new)).join();
     }
 
+    /** Closes each node that was created (a suite's {@code @AfterAll}, whether or not its boot got that far). */
+    public static void closeAll(HeraldNode... nodes) {
+        for (HeraldNode node : nodes) {
+            if (node != null) {
+                node.close();
+            }
+        }
+    }
+
     /** SIGTERM (a graceful shutdown: sessions are closed with 1001), then waits for the process to exit. */
     public synchronized void terminate() {
         available = false;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -124,8 +125,8 @@ public final class RedisSentinelSet implements AutoCloseable {
             throw new IllegalStateException("no primary was killed or failed over");
         }
         RedisServer promoted = other(formerPrimary);
-        Await.until("every Sentinel names " + promoted.port() + " master and it answers ROLE master (Sentinel logs, deleted on close: "
-                + logs() + ")", timeout, () -> promoted.isPrimary() && sentinels.stream().allMatch(s -> masterNamedBy(s) == promoted));
+        awaitOrTellState("every Sentinel names " + promoted.port() + " master and it answers ROLE master", timeout,
+                () -> promoted.isPrimary() && sentinels.stream().allMatch(s -> masterNamedBy(s) == promoted), promoted, formerPrimary);
         return promoted;
     }
 
@@ -158,13 +159,17 @@ public final class RedisSentinelSet implements AutoCloseable {
     }
 
     private void awaitSettled(RedisServer primary, RedisServer replica, Duration timeout) {
+        awaitOrTellState("the replica on " + replica.port() + " is linked to the primary on " + primary.port()
+                + ", and every Sentinel sees both and two other Sentinels", timeout,
+                () -> primary.isPrimary() && replica.isReplicaOf(primary)
+                        && sentinels.stream().allMatch(s -> masterNamedBy(s) == primary && seesHealthy(s, replica)), primary, replica);
+    }
+
+    /** {@link Await#until}, failing with {@link #state} too: the Sentinels' logs go with the set when it closes. */
+    private void awaitOrTellState(String what, Duration timeout, BooleanSupplier condition, RedisServer primary, RedisServer replica) {
         try {
-            Await.until("the replica on " + replica.port() + " is linked to the primary on " + primary.port()
-                    + ", and every Sentinel sees both and two other Sentinels", timeout,
-                    () -> primary.isPrimary() && replica.isReplicaOf(primary)
-                            && sentinels.stream().allMatch(s -> masterNamedBy(s) == primary && seesHealthy(s, replica)));
+            Await.until(what, timeout, condition);
         } catch (AssertionError e) {
-            // the logs go with the set when it closes: what each part says now, and how each Sentinel got there
             throw new AssertionError(e.getMessage() + "\n" + state(primary, replica), e);
         }
     }
